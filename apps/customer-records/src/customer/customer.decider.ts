@@ -1,0 +1,39 @@
+import type { CustomerEvent, CustomerRegisteredData } from '@warden/contracts';
+import type { CustomerCommand } from './customer.commands';
+import { CustomerError, CustomerErrorCode } from './customer.exception';
+
+export type CustomerState =
+  | { status: 'unregistered' }
+  | ({ status: 'active' } & Omit<CustomerRegisteredData, 'customerId'> & { id: string });
+
+export const initialCustomerState: CustomerState = { status: 'unregistered' };
+
+/** Pure: what a command on a customer produces, given the customer's state. */
+export function decide(command: CustomerCommand, state: CustomerState): CustomerEvent[] {
+  switch (command.type) {
+    case 'RegisterCustomer': {
+      if (state.status !== 'unregistered') {
+        throw new CustomerError(CustomerErrorCode.AlreadyRegistered, `customer ${command.data.customerId} already exists`);
+      }
+      return [{ type: 'CustomerRegistered', data: { ...command.data } }];
+    }
+    default: {
+      const unknown: never = command.type;
+      throw new Error(`unhandled command ${String(unknown)}`);
+    }
+  }
+}
+
+/** Pure: the customer's state after an event. */
+export function evolve(state: CustomerState, event: CustomerEvent): CustomerState {
+  switch (event.type) {
+    case 'CustomerRegistered': {
+      const { customerId, ...rest } = event.data;
+      return { status: 'active', id: customerId, ...rest };
+    }
+    default: {
+      const unknown: never = event.type;
+      throw new Error(`unhandled event ${String(unknown)}`);
+    }
+  }
+}

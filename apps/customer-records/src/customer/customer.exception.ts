@@ -1,0 +1,22 @@
+import { WardenError } from '@warden/contracts';
+
+export enum CustomerErrorCode {
+  AlreadyRegistered = 'CUSTOMER_ALREADY_REGISTERED',
+  NotFound = 'CUSTOMER_NOT_FOUND',
+}
+
+const statusOf: Record<CustomerErrorCode, number> = {
+  [CustomerErrorCode.AlreadyRegistered]: 409,
+  [CustomerErrorCode.NotFound]: 404,
+};
+
+export class CustomerError extends WardenError {
+  readonly status: number;
+  constructor(
+    readonly code: CustomerErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.status = statusOf[code];
+  }
+}

@@ -1,0 +1,6 @@
+export * from './lib/event-store';
+export * from './lib/event-store.errors';
+export * from './lib/event-store.migrations';
+export * from './lib/event-store.types';
+export * from './lib/relay';
+export { quoteSchema } from './lib/event-store.sql';

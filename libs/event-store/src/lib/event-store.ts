@@ -1,0 +1,228 @@
+import { hashEvent, GENESIS_HASH, type EventEnvelope, type EventRegistry } from '@warden/contracts';
+import type { DataSource, EntityManager } from 'typeorm';
+import { v7 as uuidv7 } from 'uuid';
+import { StreamVersionConflict } from './event-store.errors';
+import { EVENT_COLUMNS, quoteSchema, type EventRow } from './event-store.sql';
+import type {
+  AppendOptions,
+  AppendResult,
+  InlineProjection,
+  LogCheckpoint,
+  NewEvent,
+} from './event-store.types';
+
+export type EventStoreOptions = {
+  dataSource: DataSource;
+  /** The service's Postgres schema, e.g. `customer_records`. */
+  schema: string;
+  registry: EventRegistry;
+  projections?: readonly InlineProjection[];
+};
+
+/** How many times an append with `expectedVersion: 'any'` re-reads the stream after a race. */
+const ANY_VERSION_ATTEMPTS = 5;
+
+export function rowToEnvelope(row: EventRow): EventEnvelope {
+  return {
+    eventId: row.event_id,
+    type: row.type,
+    schemaVersion: row.schema_version,
+    streamId: row.stream_id,
+    streamVersion: row.stream_version,
+    globalPosition: Number(row.global_position),
+    occurredAt: row.occurred_at.toISOString(),
+    actor: row.actor,
+    correlationId: row.correlation_id,
+    causationId: row.causation_id,
+    data: row.data,
+    prevHash: row.prev_hash,
+    hash: row.hash,
+  };
+}
+
+/**
+ * Append-only event store in one Postgres schema. Appends check the expected stream version in the
+ * same statement that writes; inline projections run in the same transaction; the whole log can be
+ * read in commit-safe order (see `readLog`).
+ */
+export class EventStore {
+  private readonly s: string;
+  private readonly projections: readonly InlineProjection[];
+
+  constructor(private readonly options: EventStoreOptions) {
+    this.s = quoteSchema(options.schema);
+    this.projections = options.projections ?? [];
+  }
+
+  get schema(): string {
+    return this.options.schema;
+  }
+
+  async append(streamId: string, events: readonly NewEvent[], options: AppendOptions): Promise<AppendResult> {
+    if (events.length === 0) throw new Error('append needs at least one event');
+    const run = (manager: EntityManager) => this.appendWith(manager, streamId, events, options);
+    if (options.manager) return run(options.manager);
+    return this.options.dataSource.transaction(run);
+  }
+
+  private async appendWith(
+    manager: EntityManager,
+    streamId: string,
+    events: readonly NewEvent[],
+    options: AppendOptions,
+  ): Promise<AppendResult> {
+    for (let attempt = 1; ; attempt += 1) {
+      const current = await this.streamHead(manager, streamId);
+      const expected = options.expectedVersion === 'any' ? current.version : options.expectedVersion;
+      if (expected !== current.version) {
+        throw new StreamVersionConflict(streamId, expected, current.version);
+      }
+      const envelopes = this.seal(streamId, events, options, current);
+      const written = await this.insert(manager, streamId, expected, envelopes);
+      if (written) {
+        await this.project(manager, written);
+        return { streamVersion: written[written.length - 1].streamVersion, events: written };
+      }
+      const now = await this.streamHead(manager, streamId);
+      if (options.expectedVersion !== 'any' || attempt >= ANY_VERSION_ATTEMPTS) {
+        throw new StreamVersionConflict(streamId, expected, now.version);
+      }
+    }
+  }
+
+  /** Gives each new event its id, version, time, actor and place in the stream's hash chain. */
+  private seal(
+    streamId: string,
+    events: readonly NewEvent[],
+    { metadata }: AppendOptions,
+    head: { version: number; lastHash: string },
+  ): EventEnvelope[] {
+    let prevHash = head.lastHash;
+    return events.map((event, index) => {
+      const data = this.options.registry.validateData(event.type, event.data);
+      const body = {
+        eventId: uuidv7(),
+        type: event.type,
+        schemaVersion: this.options.registry.latestVersion(event.type),
+        streamId,
+        streamVersion: head.version + index + 1,
+        occurredAt: metadata.now.toISOString(),
+        actor: metadata.actor,
+        correlationId: metadata.correlationId,
+        causationId: metadata.causationId ?? null,
+        data,
+      };
+      const hash = hashEvent(prevHash, body);
+      const envelope: EventEnvelope = { ...body, globalPosition: 0, prevHash, hash };
+      prevHash = hash;
+      return envelope;
+    });
+  }
+
+  private async streamHead(manager: EntityManager, streamId: string): Promise<{ version: number; lastHash: string }> {
+    const rows: Array<{ stream_version: number; last_hash: string }> = await manager.query(
+      `SELECT stream_version, last_hash FROM ${this.s}.streams WHERE stream_id = $1`,
+      [streamId],
+    );
+    return rows.length ? { version: rows[0].stream_version, lastHash: rows[0].last_hash } : { version: 0, lastHash: GENESIS_HASH };
+  }
+
+  /**
+   * One statement: moves the stream head only if it is still at `expected`, and inserts the events
+   * only if it moved. Returns null when another writer got there first.
+   */
+  private async insert(
+    manager: EntityManager,
+    streamId: string,
+    expected: number,
+    envelopes: EventEnvelope[],
+  ): Promise<EventEnvelope[] | null> {
+    const last = envelopes[envelopes.length - 1];
+    const column = <K extends keyof EventEnvelope>(key: K) => envelopes.map((e) => e[key]);
+    const json = <K extends keyof EventEnvelope>(key: K) => envelopes.map((e) => JSON.stringify(e[key]));
+    const rows: Array<{ global_position: string; stream_version: number }> = await manager.query(
+      `WITH head AS (
+         INSERT INTO ${this.s}.streams (stream_id, stream_version, last_hash) VALUES ($1, $2, $3)
+         ON CONFLICT (stream_id) DO UPDATE
+           SET stream_version = EXCLUDED.stream_version, last_hash = EXCLUDED.last_hash, updated_at = now()
+           WHERE ${this.s}.streams.stream_version = $4
+         RETURNING stream_id
+       )
+       INSERT INTO ${this.s}.events (event_id, stream_id, stream_version, type, schema_version, occurred_at,
+         actor, correlation_id, causation_id, data, prev_hash, hash)
+       SELECT e.event_id, head.stream_id, e.stream_version, e.type, e.schema_version, e.occurred_at,
+         e.actor::jsonb, e.correlation_id, e.causation_id, e.data::jsonb, e.prev_hash, e.hash
+       FROM head, unnest($5::uuid[], $6::int[], $7::text[], $8::int[], $9::timestamptz[], $10::text[],
+         $11::text[], $12::text[], $13::text[], $14::text[], $15::text[])
+         WITH ORDINALITY AS e(event_id, stream_version, type, schema_version, occurred_at, actor,
+           correlation_id, causation_id, data, prev_hash, hash, ord)
+       ORDER BY e.ord
+       RETURNING global_position, stream_version`,
+      [
+        streamId,
+        last.streamVersion,
+        last.hash,
+        expected,
+        column('eventId'),
+        column('streamVersion'),
+        column('type'),
+        column('schemaVersion'),
+        column('occurredAt'),
+        json('actor'),
+        column('correlationId'),
+        column('causationId'),
+        json('data'),
+        column('prevHash'),
+        column('hash'),
+      ],
+    );
+    if (rows.length === 0) return null;
+    const positions = new Map(rows.map((r) => [r.stream_version, Number(r.global_position)]));
+    return envelopes.map((e) => ({ ...e, globalPosition: positions.get(e.streamVersion) as number }));
+  }
+
+  private async project(manager: EntityManager, events: EventEnvelope[]): Promise<void> {
+    for (const projection of this.projections) {
+      const relevant = events.filter((e) => projection.handles.includes(e.type));
+      if (relevant.length) await projection.apply(relevant, manager);
+    }
+  }
+
+  /** A stream's events in order (empty when it does not exist). */
+  async readStream(streamId: string, manager: EntityManager = this.options.dataSource.manager): Promise<EventEnvelope[]> {
+    const rows: EventRow[] = await manager.query(
+      `SELECT ${EVENT_COLUMNS} FROM ${this.s}.events WHERE stream_id = $1 ORDER BY stream_version`,
+      [streamId],
+    );
+    return rows.map((row) => this.options.registry.decode(rowToEnvelope(row)));
+  }
+
+  /** Folds a stream into state with `evolve`. */
+  async aggregate<S>(
+    streamId: string,
+    evolve: (state: S, event: EventEnvelope) => S,
+    initial: S,
+    manager?: EntityManager,
+  ): Promise<{ state: S; version: number }> {
+    const events = await this.readStream(streamId, manager);
+    return { state: events.reduce(evolve, initial), version: events.length ? events[events.length - 1].streamVersion : 0 };
+  }
+
+  /**
+   * The next events of the whole log after `after`, in commit-safe order. Only events whose
+   * transaction is older than every transaction still in progress are returned, and the order is
+   * (transaction id, global position): a writer that took a position earlier but commits later is
+   * never skipped, because the reader does not pass it until it has committed or rolled back.
+   */
+  async readLog(after: LogCheckpoint, limit: number): Promise<Array<EventEnvelope & { transactionId: string }>> {
+    const rows: EventRow[] = await this.options.dataSource.query(
+      `SELECT ${EVENT_COLUMNS} FROM ${this.s}.events
+       WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint)
+         AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+       ORDER BY transaction_id, global_position
+       LIMIT $3`,
+      [after.transactionId, after.globalPosition, limit],
+    );
+    return rows.map((row) => ({ ...rowToEnvelope(row), transactionId: row.transaction_id }));
+  }
+}

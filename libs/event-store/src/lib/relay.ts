@@ -1,0 +1,210 @@
+import type { EventEnvelope } from '@warden/contracts';
+import type { Producer } from 'kafkajs';
+import type { DataSource, QueryRunner } from 'typeorm';
+import type { EventStore } from './event-store';
+import { quoteSchema } from './event-store.sql';
+import { LOG_START, type LogCheckpoint } from './event-store.types';
+
+export type RelayLogger = {
+  info(message: string, context?: Record<string, unknown>): void;
+  warn(message: string, context?: Record<string, unknown>): void;
+  error(message: string, context?: Record<string, unknown>): void;
+};
+
+export type RelayOptions = {
+  dataSource: DataSource;
+  store: EventStore;
+  /** An idempotent kafkajs producer (`idempotent: true`, `maxInFlightRequests: 1`), connected by the relay. */
+  producer: Producer;
+  topic: string;
+  /** The checkpoint's name; one relay per (schema, name) is leader at a time. */
+  name?: string;
+  batchSize?: number;
+  /** How long to wait before looking again when there was nothing to publish. */
+  idleMs?: number;
+  /** Longest wait between retries while Kafka or Postgres is unavailable. */
+  maxBackoffMs?: number;
+  logger?: RelayLogger;
+  /** Runs once before the first publish, retried until it succeeds (e.g. create the topic). */
+  prepare?: () => Promise<void>;
+  /** Called after each acknowledged batch with the events it carried. */
+  onPublished?: (events: readonly EventEnvelope[]) => void;
+};
+
+const silent: RelayLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+/**
+ * Publishes the committed events of one service's log to its Kafka topic, in log order, keyed by
+ * stream id. The checkpoint moves only after Kafka acknowledged the batch (acks=all), so a crash
+ * at any point re-sends at most the last batch; consumers drop the repeat by event id. Kafka down
+ * means the relay waits and retries; writes to the store go on.
+ */
+export class EventRelay {
+  private running = false;
+  private loop: Promise<void> | null = null;
+  private lockHolder: QueryRunner | null = null;
+  private wake: (() => void) | null = null;
+  private readonly s: string;
+  private readonly name: string;
+  private readonly logger: RelayLogger;
+  private published = 0;
+
+  constructor(private readonly options: RelayOptions) {
+    this.s = quoteSchema(options.store.schema);
+    this.name = options.name ?? 'kafka';
+    this.logger = options.logger ?? silent;
+  }
+
+  get isLeader(): boolean {
+    return this.lockHolder !== null;
+  }
+
+  get publishedCount(): number {
+    return this.published;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /** Asks the relay to look now instead of at its next poll (for example right after a write). */
+  nudge(): void {
+    this.wake?.();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.nudge();
+    await this.loop;
+    this.loop = null;
+    await this.releaseLock();
+    await this.options.producer.disconnect().catch(() => undefined);
+  }
+
+  async checkpoint(): Promise<LogCheckpoint> {
+    const rows: Array<{ transaction_id: string; global_position: string }> = await this.options.dataSource.query(
+      `SELECT transaction_id::text AS transaction_id, global_position FROM ${this.s}.relay_checkpoints WHERE name = $1`,
+      [this.name],
+    );
+    return rows.length
+      ? { transactionId: rows[0].transaction_id, globalPosition: Number(rows[0].global_position) }
+      : LOG_START;
+  }
+
+  private async run(): Promise<void> {
+    let backoff = 100;
+    let producerConnected = false;
+    while (this.running) {
+      try {
+        if (!(await this.ensureLeader())) {
+          await this.idle(1000);
+          continue;
+        }
+        if (!producerConnected) {
+          await this.options.prepare?.();
+          await this.options.producer.connect();
+          producerConnected = true;
+        }
+        const published = await this.publishNextBatch();
+        backoff = 100;
+        if (published < (this.options.batchSize ?? 500)) await this.idle(this.options.idleMs ?? 10);
+      } catch (error) {
+        this.logger.warn('relay could not publish; retrying', {
+          error: (error as Error).message,
+          retryInMs: backoff,
+        });
+        await this.releaseLockIfBroken();
+        await this.idle(backoff);
+        backoff = Math.min(backoff * 2, this.options.maxBackoffMs ?? 5000);
+      }
+    }
+  }
+
+  private async publishNextBatch(): Promise<number> {
+    const after = await this.checkpoint();
+    const batch = await this.options.store.readLog(after, this.options.batchSize ?? 500);
+    if (batch.length === 0) return 0;
+    await this.options.producer.send({
+      topic: this.options.topic,
+      acks: -1,
+      messages: batch.map(({ transactionId: _tx, ...envelope }) => ({
+        key: envelope.streamId,
+        value: JSON.stringify(envelope),
+        timestamp: String(Date.parse(envelope.occurredAt)),
+        headers: {
+          'event-id': envelope.eventId,
+          'event-type': envelope.type,
+          'schema-version': String(envelope.schemaVersion),
+          'correlation-id': envelope.correlationId,
+        },
+      })),
+    });
+    const last = batch[batch.length - 1];
+    await this.options.dataSource.query(
+      `INSERT INTO ${this.s}.relay_checkpoints (name, transaction_id, global_position)
+       VALUES ($1, $2::xid8, $3)
+       ON CONFLICT (name) DO UPDATE
+         SET transaction_id = EXCLUDED.transaction_id, global_position = EXCLUDED.global_position, updated_at = now()`,
+      [this.name, last.transactionId, last.globalPosition],
+    );
+    this.published += batch.length;
+    this.options.onPublished?.(batch.map(({ transactionId: _tx, ...envelope }) => envelope));
+    return batch.length;
+  }
+
+  /** Holds a session advisory lock so that one relay instance per service publishes at a time. */
+  private async ensureLeader(): Promise<boolean> {
+    if (this.lockHolder) return true;
+    const runner = this.options.dataSource.createQueryRunner();
+    await runner.connect();
+    const rows: Array<{ locked: boolean }> = await runner.query(
+      `SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS locked`,
+      [`warden.relay.${this.options.store.schema}.${this.name}`],
+    );
+    if (rows[0]?.locked) {
+      this.lockHolder = runner;
+      this.logger.info('relay is the leader for its log', { schema: this.options.store.schema, topic: this.options.topic });
+      return true;
+    }
+    await runner.release();
+    return false;
+  }
+
+  private async releaseLockIfBroken(): Promise<void> {
+    if (!this.lockHolder) return;
+    try {
+      await this.lockHolder.query('SELECT 1');
+    } catch {
+      await this.lockHolder.release().catch(() => undefined);
+      this.lockHolder = null;
+    }
+  }
+
+  private async releaseLock(): Promise<void> {
+    if (!this.lockHolder) return;
+    const runner = this.lockHolder;
+    this.lockHolder = null;
+    await runner
+      .query(`SELECT pg_advisory_unlock(hashtextextended($1, 0))`, [`warden.relay.${this.options.store.schema}.${this.name}`])
+      .catch(() => undefined);
+    await runner.release().catch(() => undefined);
+  }
+
+  private idle(ms: number): Promise<void> {
+    if (!this.running) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = () => {
+        this.wake = null;
+        done();
+      };
+    });
+  }
+}
+

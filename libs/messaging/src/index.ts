@@ -1,0 +1,3 @@
+export * from './lib/consumer';
+export * from './lib/inbox.migrations';
+export * from './lib/kafka';

@@ -1,0 +1,39 @@
+import 'reflect-metadata';
+import { type INestApplication, Logger as NestLogger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { Logger } from 'nestjs-pino';
+import type { BaseConfig } from './config';
+
+export type ServiceBootstrapOptions = {
+  title: string;
+  description: string;
+  config: BaseConfig;
+  port: number;
+};
+
+/** Creates a service's HTTP application with the platform's body limit, logging and OpenAPI docs. */
+export async function createServiceApp(module: unknown, options: ServiceBootstrapOptions): Promise<INestApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(module as never, { bufferLogs: true, bodyParser: false });
+  app.useLogger(app.get(Logger));
+  app.useBodyParser('json', { limit: options.config.HTTP_BODY_LIMIT, strict: true });
+  app.useBodyParser('urlencoded', { limit: options.config.HTTP_BODY_LIMIT, extended: false });
+  app.set('trust proxy', 'loopback');
+  app.disable('x-powered-by');
+  app.enableShutdownHooks();
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder().setTitle(options.title).setDescription(options.description).setVersion('1').build(),
+  );
+  SwaggerModule.setup('docs', app, document);
+  return app;
+}
+
+/** Boots a service and listens on its port; logs the URL and exits with a clear message on failure. */
+export async function runService(module: unknown, options: ServiceBootstrapOptions): Promise<INestApplication> {
+  const app = await createServiceApp(module, options);
+  await app.listen(options.port, options.config.HOST);
+  new NestLogger('Bootstrap').log(`${options.title} listening on http://${options.config.HOST}:${options.port}`);
+  return app;
+}

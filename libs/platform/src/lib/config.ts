@@ -1,0 +1,46 @@
+import { z } from 'zod';
+
+/** What every service reads from its environment. A service extends it with its own variables. */
+export const baseConfigSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  HOST: z.string().default('127.0.0.1'),
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, message: 'must be a postgres:// URL' }).default(
+    'postgres://postgres@127.0.0.1:5432/warden',
+  ),
+  REDIS_URL: z.url({ protocol: /^rediss?$/, message: 'must be a redis:// URL' }).default('redis://127.0.0.1:6379'),
+  KAFKA_BROKERS: z
+    .string()
+    .default('127.0.0.1:9092')
+    .transform((value) => value.split(',').map((broker) => broker.trim()))
+    .pipe(z.array(z.string().regex(/^[\w.-]+:\d+$/, 'each broker must be host:port')).min(1)),
+  /** Prefix for every topic name; lets isolated test runs share one broker. */
+  KAFKA_TOPIC_PREFIX: z.string().regex(/^[a-z0-9._-]*$/).default(''),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  HTTP_BODY_LIMIT: z
+    .string()
+    .regex(/^\d+(b|kb|mb)$/i, 'must look like 512kb or 1mb')
+    .default('1mb'),
+  /** Run pending migrations when the service boots (under a lock, so several instances are safe). */
+  MIGRATE_ON_BOOT: z.stringbool().default(true),
+});
+export type BaseConfig = z.infer<typeof baseConfigSchema>;
+
+/** A bad or missing variable: the message names each one and why. */
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Validates `env` against `schema`; throws ConfigError naming every bad variable. */
+export function loadConfig<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv = process.env): z.infer<S> {
+  const result = schema.safeParse(env);
+  if (!result.success) {
+    throw new ConfigError(result.error.issues.map((issue) => `${issue.path.join('.') || '(env)'}: ${issue.message}`));
+  }
+  return result.data;
+}
+
+/** The port variable of a service, e.g. `CUSTOMER_RECORDS_PORT`, with its default. */
+export const portSchema = (defaultPort: number) => z.coerce.number().int().min(1).max(65535).default(defaultPort);

@@ -1,0 +1,167 @@
+import {
+  type BeforeApplicationShutdown,
+  type DynamicModule,
+  Inject,
+  Injectable,
+  type MiddlewareConsumer,
+  Module,
+  type NestModule,
+  type OnApplicationShutdown,
+  type OnApplicationBootstrap,
+  Logger,
+} from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { TerminusModule } from '@nestjs/terminus';
+import { type EventRegistry, Topics, type ServiceName } from '@warden/contracts';
+import { EventRelay, EventStore, eventStoreMigrations, type InlineProjection } from '@warden/event-store';
+import { createIdempotentProducer, createKafka, ensureTopics, inboxMigrations } from '@warden/messaging';
+import Redis from 'ioredis';
+import type { Admin, Kafka } from 'kafkajs';
+import { LoggerModule } from 'nestjs-pino';
+import { DataSource, type MigrationInterface } from 'typeorm';
+import type { BaseConfig } from './config';
+import { createDataSource, migrate } from './database';
+import { HealthController } from './health.controller';
+import { HttpErrorFilter } from './http-exception.filter';
+import { httpLoggerParams } from './logging';
+import { HttpMetricsMiddleware, Metrics, MetricsController } from './metrics';
+import { CONFIG, KAFKA, KAFKA_ADMIN, REDIS, SERVICE_NAME } from './tokens';
+
+export type ServicePlatformOptions = {
+  service: ServiceName;
+  /** Postgres schema of the service (e.g. `customer_records`). */
+  schema: string;
+  config: BaseConfig;
+  registry: EventRegistry;
+  /** The service's own migrations, after the event store's and the inbox's. */
+  migrations?: ReadonlyArray<new () => MigrationInterface>;
+  projections?: readonly InlineProjection[];
+};
+
+/** Starts the relay after boot and stops it, then the connections, in order on shutdown. */
+@Injectable()
+class ServiceRuntime implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
+  private readonly logger = new Logger('ServiceRuntime');
+
+  constructor(
+    private readonly relay: EventRelay,
+    private readonly dataSource: DataSource,
+    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(KAFKA_ADMIN) private readonly admin: Admin,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.relay.start();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.relay.stop();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.admin.disconnect().catch(() => undefined);
+    this.redis.disconnect();
+    if (this.dataSource.isInitialized) await this.dataSource.destroy();
+    this.logger.log('connections closed');
+  }
+}
+
+@Module({})
+export class PlatformModule implements NestModule {
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(HttpMetricsMiddleware).forRoutes('*path');
+  }
+
+  /** Config, logging, Postgres (migrated), Redis, Kafka, the event store and its relay, health and metrics. */
+  static forService(options: ServicePlatformOptions): DynamicModule {
+    const { config, service, schema } = options;
+    return {
+      module: PlatformModule,
+      global: true,
+      imports: [LoggerModule.forRoot(httpLoggerParams(service, config.LOG_LEVEL)), TerminusModule],
+      controllers: [HealthController, MetricsController],
+      providers: [
+        { provide: CONFIG, useValue: config },
+        { provide: SERVICE_NAME, useValue: service },
+        { provide: APP_FILTER, useClass: HttpErrorFilter },
+        Metrics,
+        HttpMetricsMiddleware,
+        {
+          provide: DataSource,
+          useFactory: async () => {
+            const dataSource = createDataSource({
+              url: config.DATABASE_URL,
+              schema,
+              applicationName: service,
+              migrations: [...eventStoreMigrations(schema), ...inboxMigrations(schema), ...(options.migrations ?? [])],
+            });
+            await dataSource.initialize();
+            if (config.MIGRATE_ON_BOOT) await migrate(dataSource, schema);
+            return dataSource;
+          },
+        },
+        {
+          provide: REDIS,
+          useFactory: () =>
+            new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2, connectTimeout: 3000, lazyConnect: false }),
+        },
+        {
+          provide: KAFKA,
+          useFactory: () => {
+            const logger = new Logger('Kafka');
+            return createKafka({
+              brokers: config.KAFKA_BROKERS,
+              clientId: service,
+              logger: {
+                warn: (message, context) => logger.warn({ ...context }, message),
+                error: (message, context) => logger.error({ ...context }, message),
+              },
+            });
+          },
+        },
+        {
+          provide: KAFKA_ADMIN,
+          inject: [KAFKA],
+          // Not connected here: a service boots and takes writes while Kafka is down.
+          useFactory: (kafka: Kafka) => kafka.admin(),
+        },
+        {
+          provide: EventStore,
+          inject: [DataSource],
+          useFactory: (dataSource: DataSource) =>
+            new EventStore({ dataSource, schema, registry: options.registry, projections: options.projections }),
+        },
+        {
+          provide: EventRelay,
+          inject: [DataSource, EventStore, KAFKA, Metrics, KAFKA_ADMIN],
+          useFactory: (dataSource: DataSource, store: EventStore, kafka: Kafka, metrics: Metrics, admin: Admin) => {
+            const logger = new Logger('EventRelay');
+            const topic = `${config.KAFKA_TOPIC_PREFIX}${Topics.events(service)}`;
+            return new EventRelay({
+              dataSource,
+              store,
+              producer: createIdempotentProducer(kafka),
+              topic,
+              prepare: async () => {
+                await admin.connect();
+                await ensureTopics(admin, [topic]);
+              },
+              logger: {
+                info: (message, context) => logger.log({ ...context }, message),
+                warn: (message, context) => logger.warn({ ...context }, message),
+                error: (message, context) => logger.error({ ...context }, message),
+              },
+              onPublished: (events) => {
+                metrics.relayPublished.inc(events.length);
+                const now = Date.now();
+                for (const event of events) metrics.relayLag.observe((now - Date.parse(event.occurredAt)) / 1000);
+              },
+            });
+          },
+        },
+        ServiceRuntime,
+      ],
+      exports: [CONFIG, SERVICE_NAME, Metrics, DataSource, REDIS, KAFKA, KAFKA_ADMIN, EventStore, EventRelay],
+    };
+  }
+}
