@@ -26,24 +26,24 @@ const moduleNameMapper = Object.fromEntries(
   ]),
 );
 
-const tier = (projectDir, displayName, suffix, testTimeout) => ({
+const tier = (projectDir, displayName, suffix) => ({
   displayName,
+  setupFilesAfterEnv: [path.join(__dirname, `tools/jest/timeout-${displayName}.js`)],
   rootDir: projectDir,
   testEnvironment: 'node',
   testMatch: [`<rootDir>/**/*.${suffix}.ts`],
   transform: { '^.+\\.ts$': swc },
   moduleFileExtensions: ['ts', 'js', 'json'],
   moduleNameMapper,
-  testTimeout,
 });
 
 /** Jest config for the project in `projectDir` with its three tiers. */
 function wardenJestConfig(projectDir) {
   return {
     projects: [
-      tier(projectDir, 'unit', 'spec', 10_000),
-      tier(projectDir, 'int', 'int-spec', 120_000),
-      tier(projectDir, 'e2e', 'e2e-spec', 180_000),
+      tier(projectDir, 'unit', 'spec'),
+      tier(projectDir, 'int', 'int-spec'),
+      tier(projectDir, 'e2e', 'e2e-spec'),
     ],
   };
 }

@@ -106,7 +106,12 @@ export class EventRegistry {
     try {
       json = JSON.parse(value.toString('utf8'));
     } catch (error) {
-      throw new ContractViolation('message is not JSON', [`(root): ${(error as Error).message}`]);
+      // JSON.parse quotes the input in its message, and a contract error must not repeat message
+      // content (it reaches dead-letter headers and logs): keep only where parsing stopped.
+      const position = /at position (\d+)/.exec(String((error as { message?: unknown }).message))?.[1];
+      throw new ContractViolation('message is not JSON', [
+        `(root): not valid JSON${position === undefined ? '' : ` (at position ${position})`}`,
+      ]);
     }
     return this.decode(json, options);
   }

@@ -39,6 +39,12 @@ export type EventConsumerOptions = {
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/** A handler may reject with anything (a string, a plain object): describe it without assuming an Error. */
+const describeError = (error: unknown): string => {
+  const message = (error as { message?: unknown } | null | undefined)?.message;
+  return typeof message === 'string' ? message : String(error);
+};
+
 /**
  * Consumes event topics with at-least-once delivery turned into exactly-once effects:
  * - every message is validated against its contract; one that fails goes straight to
@@ -110,7 +116,7 @@ export class EventConsumer {
     try {
       event = this.options.registry.decodeBuffer(message.value, this.options.decode);
     } catch (error) {
-      const reason = error instanceof ContractViolation ? error.message : `undecodable: ${(error as Error).message}`;
+      const reason = error instanceof ContractViolation ? error.message : `undecodable: ${describeError(error)}`;
       await this.deadLetter(topic, partition, message, 'CONTRACT_VIOLATION', reason, 1);
       return 'dead-lettered';
     }
@@ -132,7 +138,7 @@ export class EventConsumer {
       } catch (error) {
         if (attempt >= maxAttempts || !this.running) {
           if (!this.running) throw error; // shutting down: leave the offset uncommitted, redelivered later
-          await this.deadLetter(topic, partition, message, 'HANDLER_FAILED', (error as Error).message, attempt);
+          await this.deadLetter(topic, partition, message, 'HANDLER_FAILED', describeError(error), attempt);
           return 'dead-lettered';
         }
         this.options.logger?.warn('handler failed; retrying', {
@@ -141,7 +147,7 @@ export class EventConsumer {
           offset: message.offset,
           eventId: event.eventId,
           attempt,
-          error: (error as Error).message,
+          error: describeError(error),
         });
         await sleep(backoff);
         await heartbeat();

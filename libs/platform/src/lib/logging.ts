@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import type { Params } from 'nestjs-pino';
 import pino, { type Logger, type LoggerOptions } from 'pino';
 
@@ -32,19 +33,39 @@ export const REDACTED_KEYS: readonly string[] = [
   'address',
   'notebody',
 ];
-const redactedSet = new Set(REDACTED_KEYS);
+/** `accessToken`, `access_token`, `Access-Token` and `ACCESS.TOKEN` are one key. */
+const normaliseKey = (key: string): string => key.toLowerCase().replace(/[-_.\s]/g, '');
+const redactedSet = new Set(REDACTED_KEYS.map(normaliseKey));
 export const REDACTED = '[redacted]';
+/** What stands in for anything nested deeper than `redactDeep` looks: it cannot be checked, so it is not logged. */
+export const TRUNCATED = '[truncated]';
+const MAX_DEPTH = 8;
+
+const isSensitiveKey = (key: string): boolean => redactedSet.has(normaliseKey(key));
 
 /** A copy of `value` with every sensitive key's value replaced, at any depth. */
 export function redactDeep(value: unknown, depth = 0): unknown {
-  if (depth > 8 || value === null || typeof value !== 'object') return value;
+  if (value === null || typeof value !== 'object') return value;
+  if (depth > MAX_DEPTH) return TRUNCATED;
   if (value instanceof Error) {
-    return { type: value.name, message: value.message, stack: value.stack, ...(redactDeep({ ...value }, depth + 1) as object) };
+    // Null prototype with a hidden `name`: pino's `err` serializer, which runs after this, then
+    // keeps the error's class as `type` instead of reporting every error as an `Object`.
+    const out = Object.assign(Object.create(null) as Record<string, unknown>, {
+      type: value.name,
+      message: value.message,
+      stack: value.stack,
+      ...(redactDeep({ ...value }, depth + 1) as object),
+    });
+    return Object.defineProperty(out, 'name', { value: value.name, enumerable: false });
   }
   if (Array.isArray(value)) return value.map((item) => redactDeep(item, depth + 1));
+  // Requests, responses and sockets are left to pino's serializers, which keep only safe fields.
+  if (value instanceof EventEmitter) return value;
+  const toJSON = (value as { toJSON?: unknown }).toJSON;
+  if (typeof toJSON === 'function') return redactDeep(toJSON.call(value), depth + 1);
   const out: Record<string, unknown> = {};
   for (const [key, inner] of Object.entries(value)) {
-    out[key] = redactedSet.has(key.toLowerCase()) ? REDACTED : redactDeep(inner, depth + 1);
+    out[key] = isSensitiveKey(key) ? REDACTED : redactDeep(inner, depth + 1);
   }
   return out;
 }

@@ -1,0 +1,235 @@
+import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
+import { verifyStreamChain, type EventEnvelope } from '@warden/contracts';
+import { createIdempotentProducer, ensureTopics } from '@warden/messaging';
+import {
+  createTestSchema,
+  DedicatedBroker,
+  dropTestSchema,
+  expectEventually,
+  readTopic,
+  testKafka,
+  uniqueTopicPrefix,
+  waitForCheckpoint,
+  type ReadMessage,
+} from '@warden/testing';
+import type { Kafka } from 'kafkajs';
+import type { DataSource } from 'typeorm';
+import { increment, metadata, testRegistry } from '../test/test-events';
+import { EventStore } from './event-store';
+import { EventRelay } from './relay';
+
+const envelopes = (messages: readonly ReadMessage[]): EventEnvelope[] =>
+  messages.map((m) => testRegistry.decode(JSON.parse(m.value)));
+
+/** Consumer-side dedupe by event id: what an idempotent consumer ends up applying. */
+const dedupe = (events: readonly EventEnvelope[]): EventEnvelope[] => {
+  const seen = new Set<string>();
+  return events.filter((e) => (seen.has(e.eventId) ? false : (seen.add(e.eventId), true)));
+};
+
+/** Per stream, the versions in the order they arrived must be 1..n. */
+const expectStreamOrder = (events: readonly EventEnvelope[]) => {
+  const byStream = new Map<string, EventEnvelope[]>();
+  for (const e of events) byStream.set(e.streamId, [...(byStream.get(e.streamId) ?? []), e]);
+  for (const [, stream] of byStream) {
+    expect(stream.map((e) => e.streamVersion)).toEqual(stream.map((_, i) => i + 1));
+    expect(verifyStreamChain(stream)).toBeNull();
+  }
+};
+
+/** Appends `perStream` events to each of `streams` streams; each worker owns its own streams. */
+async function appendMany(store: EventStore, streams: number, perStream: number, concurrency = 10): Promise<void> {
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, streams) }, async (_, worker) => {
+      const owned = Array.from({ length: streams }, (_, s) => s).filter((s) => s % concurrency === worker);
+      const versions = await Promise.all(owned.map(async (s) => (await store.readStream(`s-${s}`)).length));
+      for (let round = 0; round < perStream; round += 1) {
+        for (const [k, stream] of owned.entries()) {
+          await store.append(`s-${stream}`, [increment(1)], { expectedVersion: versions[k], metadata: metadata() });
+          versions[k] += 1;
+        }
+      }
+    }),
+  );
+}
+
+describe('EventRelay', () => {
+  let dataSource: DataSource;
+  let schema: string;
+  let store: EventStore;
+  let kafka: Kafka;
+
+  beforeAll(async () => {
+    ({ dataSource, schema } = await createTestSchema('relay'));
+    store = new EventStore({ dataSource, schema, registry: testRegistry });
+    kafka = testKafka();
+  });
+  afterAll(() => dropTestSchema(dataSource, schema));
+
+  it('publishes committed events to Kafka keyed by stream id, in stream order, then moves its checkpoint', async () => {
+    const topic = `${uniqueTopicPrefix('relay')}events`;
+    const admin = kafka.admin();
+    await admin.connect();
+    await ensureTopics(admin, [topic]);
+    await admin.disconnect();
+    const relay = new EventRelay({ dataSource, store, producer: createIdempotentProducer(kafka), topic, batchSize: 7 });
+    relay.start();
+    try {
+      await appendMany(store, 5, 6);
+      const [last] = await dataSource.query(`SELECT max(global_position)::int AS max FROM "${schema}".events`);
+      await waitForCheckpoint(relay, last.max);
+
+      const messages = await readTopic(kafka, topic, { count: 30 });
+      expect(messages).toHaveLength(30);
+      for (const m of messages) {
+        const event = JSON.parse(m.value) as EventEnvelope;
+        expect(m.key).toBe(event.streamId);
+        expect(m.headers['event-id']).toBe(event.eventId);
+        expect(m.headers['event-type']).toBe('CounterIncremented');
+      }
+      const events = envelopes(messages);
+      expectStreamOrder(events);
+      expect(new Set(events.map((e) => e.eventId)).size).toBe(30);
+    } finally {
+      await relay.stop();
+    }
+  });
+
+  it('only one relay per log publishes at a time (leader lock)', async () => {
+    const topic = `${uniqueTopicPrefix('relay-leader')}events`;
+    const a = new EventRelay({ dataSource, store, producer: createIdempotentProducer(kafka), topic, name: 'leader' });
+    const b = new EventRelay({ dataSource, store, producer: createIdempotentProducer(kafka), topic, name: 'leader' });
+    a.start();
+    await expectEventually(() => expect(a.isLeader).toBe(true));
+    b.start();
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(b.isLeader).toBe(false);
+    await a.stop();
+    await expectEventually(() => expect(b.isLeader).toBe(true), { timeoutMs: 10_000 });
+    await b.stop();
+  });
+});
+
+describe('EventRelay when Kafka is down', () => {
+  const broker = new DedicatedBroker(Number(process.env.FAULT_KAFKA_PORT ?? 19092));
+  let dataSource: DataSource;
+  let schema: string;
+  let store: EventStore;
+
+  beforeAll(async () => {
+    await broker.reset();
+    await broker.start();
+    ({ dataSource, schema } = await createTestSchema('relay_down'));
+    store = new EventStore({ dataSource, schema, registry: testRegistry });
+  }, 180_000);
+  afterAll(async () => {
+    await dropTestSchema(dataSource, schema);
+    await broker.reset();
+  }, 60_000);
+
+  it('keeps accepting writes and, once Kafka is back, delivers all 10,000 events exactly once after dedupe, in order', async () => {
+    const kafka = testKafka('relay-down', broker.brokers);
+    const topic = `${uniqueTopicPrefix('relay-down')}events`;
+    const admin = kafka.admin();
+    await admin.connect();
+    await ensureTopics(admin, [topic]);
+    await admin.disconnect();
+    const relay = new EventRelay({
+      dataSource,
+      store,
+      producer: createIdempotentProducer(kafka),
+      topic,
+      batchSize: 500,
+      maxBackoffMs: 1000,
+    });
+    relay.start();
+    try {
+      await appendMany(store, 100, 5);
+      await waitForCheckpoint(relay, 1);
+
+      await broker.stop();
+      await appendMany(store, 100, 100, 20); // 10,000 commands while Kafka is down
+      const [{ count }] = await dataSource.query(`SELECT count(*)::int AS count FROM "${schema}".events`);
+      expect(count).toBe(500 + 10_000);
+
+      await broker.start();
+      const [last] = await dataSource.query(`SELECT max(global_position)::int AS max FROM "${schema}".events`);
+      await waitForCheckpoint(relay, last.max, 120_000);
+
+      const messages = await readTopic(kafka, topic, {
+        until: (read) => new Set(read.map((m) => m.headers['event-id'])).size >= 10_500,
+        timeoutMs: 120_000,
+      });
+      const events = dedupe(envelopes(messages));
+      expect(events).toHaveLength(10_500);
+      expectStreamOrder(events);
+    } finally {
+      await relay.stop();
+    }
+  }, 400_000);
+});
+
+describe('EventRelay killed mid-batch', () => {
+  let dataSource: DataSource;
+  let schema: string;
+  let store: EventStore;
+
+  beforeAll(async () => {
+    ({ dataSource, schema } = await createTestSchema('relay_kill'));
+    store = new EventStore({ dataSource, schema, registry: testRegistry });
+  });
+  afterAll(() => dropTestSchema(dataSource, schema));
+
+  const startRelayProcess = (topic: string) => {
+    const child = spawn(process.execPath, ['-r', '@swc-node/register', 'libs/event-store/src/test/relay-process.ts'], {
+      cwd: resolve(__dirname, '../../../..'),
+      env: {
+        ...process.env,
+        NODE_OPTIONS: '',
+        SWC_NODE_PROJECT: 'tsconfig.base.json',
+        RELAY_SCHEMA: schema,
+        RELAY_TOPIC: topic,
+        RELAY_BATCH_SIZE: '50',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+    return { child, output: () => output };
+  };
+
+  it('loses nothing: after a SIGKILL and a restart every event is on Kafka, once after dedupe', async () => {
+    const kafka = testKafka('relay-kill');
+    const topic = `${uniqueTopicPrefix('relay-kill')}events`;
+    const admin = kafka.admin();
+    await admin.connect();
+    await ensureTopics(admin, [topic]);
+    await admin.disconnect();
+
+    const first = startRelayProcess(topic);
+    const writing = appendMany(store, 40, 50);
+    await expectEventually(() => expect(first.output()).toMatch(/published/), { timeoutMs: 60_000 });
+    first.child.kill('SIGKILL');
+    await new Promise((r) => first.child.once('exit', r));
+    await writing;
+
+    const second = startRelayProcess(topic);
+    try {
+      const [last] = await dataSource.query(`SELECT max(global_position)::int AS max FROM "${schema}".events`);
+      const relayView = new EventRelay({ dataSource, store, producer: createIdempotentProducer(kafka), topic });
+      await waitForCheckpoint(relayView, last.max, 60_000);
+      const messages = await readTopic(kafka, topic, {
+        until: (read) => new Set(read.map((m) => m.headers['event-id'])).size >= 2000,
+        timeoutMs: 60_000,
+      });
+      const events = dedupe(envelopes(messages));
+      expect(events).toHaveLength(2000);
+      expectStreamOrder(events);
+    } finally {
+      second.child.kill('SIGTERM');
+      await new Promise((r) => second.child.once('exit', r));
+    }
+  }, 180_000);
+});

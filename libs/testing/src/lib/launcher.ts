@@ -1,0 +1,69 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { resolve } from 'node:path';
+import { expectEventually } from './eventually';
+
+const root = resolve(__dirname, '../../../..');
+
+export type LaunchedApp = {
+  url: string;
+  process: ChildProcess;
+  output: () => string;
+  /** SIGTERM and wait for a graceful exit. */
+  stop(): Promise<void>;
+  /** SIGKILL: a crash. */
+  kill(): Promise<void>;
+};
+
+/**
+ * Starts an app from `apps/<name>/src/main.ts` as its own process with `env` (the suite's schema,
+ * topic prefix and port) and waits until `/health/ready` answers 200.
+ */
+export async function launchApp(
+  name: string,
+  { port, env, readyTimeoutMs = 60_000 }: { port: number; env: Record<string, string>; readyTimeoutMs?: number },
+): Promise<LaunchedApp> {
+  const child = spawn(process.execPath, ['-r', '@swc-node/register', `apps/${name}/src/main.ts`], {
+    cwd: root,
+    env: {
+      ...process.env,
+      NODE_OPTIONS: '',
+      SWC_NODE_PROJECT: 'tsconfig.base.json',
+      LOG_LEVEL: 'warn',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let log = '';
+  const keep = (chunk: Buffer) => {
+    log = (log + chunk.toString('utf8')).slice(-20_000);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  const exited = new Promise<void>((done) => child.once('exit', () => done()));
+  const url = `http://127.0.0.1:${port}`;
+  const waitExit = async (signal: NodeJS.Signals) => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill(signal);
+    await exited;
+  };
+  try {
+    await expectEventually(
+      async () => {
+        if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}:\n${log}`);
+        const res = await fetch(`${url}/health/ready`);
+        if (res.status !== 200) throw new Error(`${name} not ready: ${res.status} ${await res.text()}`);
+      },
+      { timeoutMs: readyTimeoutMs, intervalMs: 250 },
+    );
+  } catch (error) {
+    await waitExit('SIGKILL');
+    throw new Error(`${name} did not become ready: ${(error as Error).message}\n--- output ---\n${log}`);
+  }
+  return {
+    url,
+    process: child,
+    output: () => log,
+    stop: () => waitExit('SIGTERM'),
+    kill: () => waitExit('SIGKILL'),
+  };
+}

@@ -1,0 +1,2 @@
+// Jest reads testTimeout only from the top-level config, so each tier sets its own here.
+jest.setTimeout(180000);
