@@ -1,0 +1,173 @@
+import { type EventEnvelope, eventRegistry, Topics, verifyStreamChain } from '@warden/contracts';
+import {
+  createTestSchema,
+  dropTestSchema,
+  launchApp,
+  readTopic,
+  testEnv,
+  testKafka,
+  uniqueName,
+  uniqueTopicPrefix,
+  type LaunchedApp,
+} from '@warden/testing';
+import type { DataSource } from 'typeorm';
+
+const json = (body: unknown, headers: Record<string, string> = {}) => ({
+  method: 'POST',
+  headers: { 'content-type': 'application/json', ...headers },
+  body: typeof body === 'string' ? body : JSON.stringify(body),
+});
+
+describe('customer-records (running app)', () => {
+  const schema = uniqueName('e2e_customers');
+  const topicPrefix = uniqueTopicPrefix('e2e-customers');
+  const port = 39_000 + Math.floor(Math.random() * 1000);
+  let app: LaunchedApp;
+  let inspector: DataSource;
+
+  beforeAll(async () => {
+    const env = testEnv();
+    app = await launchApp('customer-records', {
+      port,
+      env: {
+        CUSTOMER_RECORDS_PORT: String(port),
+        CUSTOMER_RECORDS_DB_SCHEMA: schema,
+        KAFKA_TOPIC_PREFIX: topicPrefix,
+        DATABASE_URL: env.databaseUrl,
+        REDIS_URL: env.redisUrl,
+        KAFKA_BROKERS: env.kafkaBrokers.join(','),
+        HTTP_BODY_LIMIT: '64kb',
+      },
+    });
+    ({ dataSource: inspector } = await createTestSchema('e2e_customers', [], schema));
+  });
+
+  afterAll(async () => {
+    await app?.stop();
+    await dropTestSchema(inspector, schema);
+  });
+
+  describe('registering a customer', () => {
+    it('answers 201, reads back, stores CustomerRegistered and publishes it to Kafka', async () => {
+      const res = await fetch(
+        `${app.url}/v1/customers`,
+        json(
+          { name: 'Acme Trading Co.', company: 'Acme', tags: ['vip'], classification: 'confidential' },
+          { 'x-correlation-id': 'e2e-corr-1', 'x-device-id': 'device-42', 'user-agent': 'e2e-test' },
+        ),
+      );
+      expect(res.status).toBe(201);
+      const created = (await res.json()) as { id: string; name: string; version: number };
+      expect(created).toMatchObject({ name: 'Acme Trading Co.', classification: 'confidential', version: 1 });
+
+      const read = await fetch(`${app.url}/v1/customers/${created.id}`);
+      expect(read.status).toBe(200);
+      expect(await read.json()).toMatchObject({ id: created.id, company: 'Acme', tags: ['vip'], status: 'active' });
+
+      const stored: Array<{ type: string; correlation_id: string }> = await inspector.query(
+        `SELECT type, correlation_id FROM "${schema}".events WHERE stream_id = $1`,
+        [`customer-${created.id}`],
+      );
+      expect(stored).toEqual([{ type: 'CustomerRegistered', correlation_id: 'e2e-corr-1' }]);
+
+      const kafka = testKafka('e2e-customers-reader');
+      const messages = await readTopic(kafka, `${topicPrefix}${Topics.events('customer-records')}`, {
+        until: (read) => read.some((m) => m.key === `customer-${created.id}`),
+      });
+      const message = messages.find((m) => m.key === `customer-${created.id}`);
+      expect(message).toBeDefined();
+      const event: EventEnvelope = eventRegistry.decode(JSON.parse(message?.value ?? '{}'));
+      expect(event).toMatchObject({
+        type: 'CustomerRegistered',
+        streamVersion: 1,
+        correlationId: 'e2e-corr-1',
+        actor: { deviceId: 'device-42', userAgent: 'e2e-test' },
+        data: { customerId: created.id, name: 'Acme Trading Co.' },
+      });
+      expect(verifyStreamChain([event])).toBeNull();
+    });
+
+    it('answers 404 with the error shape for a customer that does not exist', async () => {
+      const res = await fetch(`${app.url}/v1/customers/01a224c1-c8a4-72a6-ae07-f521a75c8ff2`);
+      expect(res.status).toBe(404);
+      expect(await res.json()).toEqual({
+        statusCode: 404,
+        error: 'Not Found',
+        code: 'CUSTOMER_NOT_FOUND',
+        message: 'customer 01a224c1-c8a4-72a6-ae07-f521a75c8ff2 not found',
+      });
+    });
+  });
+
+  describe('bad input', () => {
+    const expectError = async (res: Response, status: number, code: string, message: RegExp) => {
+      expect(res.status).toBe(status);
+      const body = (await res.json()) as { statusCode: number; code: string; message: string; error: string };
+      expect(body.statusCode).toBe(status);
+      expect(body.code).toBe(code);
+      expect(body.message).toMatch(message);
+      expect(typeof body.error).toBe('string');
+    };
+
+    it('malformed JSON is a 400 MALFORMED_JSON', async () => {
+      await expectError(await fetch(`${app.url}/v1/customers`, json('{"name": "x",')), 400, 'MALFORMED_JSON', /not valid JSON/);
+    });
+
+    it('a wrong type is a 400 naming the field', async () => {
+      await expectError(
+        await fetch(`${app.url}/v1/customers`, json({ name: 42 })),
+        400,
+        'VALIDATION_FAILED',
+        /body\.name: .*expected string/,
+      );
+    });
+
+    it('an unknown field is a 400 naming the field', async () => {
+      await expectError(
+        await fetch(`${app.url}/v1/customers`, json({ name: 'Acme', isAdmin: true })),
+        400,
+        'VALIDATION_FAILED',
+        /unknown field\(s\) isAdmin/,
+      );
+    });
+
+    it('a value outside its enumeration is a 400', async () => {
+      await expectError(
+        await fetch(`${app.url}/v1/customers`, json({ name: 'Acme', classification: 'top-secret' })),
+        400,
+        'VALIDATION_FAILED',
+        /body\.classification/,
+      );
+    });
+
+    it('a body over the limit is a 413', async () => {
+      await expectError(
+        await fetch(`${app.url}/v1/customers`, json({ name: 'x'.repeat(100 * 1024) })),
+        413,
+        'PAYLOAD_TOO_LARGE',
+        /larger than the limit/,
+      );
+    });
+
+    it('an id that is not a UUID is a 400', async () => {
+      await expectError(await fetch(`${app.url}/v1/customers/not-an-id`), 400, 'VALIDATION_FAILED', /param\.id/);
+    });
+  });
+
+  describe('operations endpoints', () => {
+    it('reports readiness of Postgres, Redis and Kafka, serves metrics and the OpenAPI document', async () => {
+      const ready = await fetch(`${app.url}/health/ready`);
+      expect(ready.status).toBe(200);
+      expect(await ready.json()).toMatchObject({
+        status: 'ok',
+        details: { postgres: { status: 'up' }, redis: { status: 'up' }, kafka: { status: 'up' } },
+      });
+      const metrics = await (await fetch(`${app.url}/metrics`)).text();
+      expect(metrics).toMatch(/http_request_duration_seconds_bucket/);
+      expect(metrics).toMatch(/warden_relay_published_events_total/);
+      const docs = await fetch(`${app.url}/docs-json`);
+      expect(docs.status).toBe(200);
+      expect(Object.keys(((await docs.json()) as { paths: object }).paths)).toContain('/v1/customers');
+    });
+  });
+});
