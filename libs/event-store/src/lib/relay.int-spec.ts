@@ -1,9 +1,10 @@
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { verifyStreamChain, type EventEnvelope } from '@warden/contracts';
-import { createIdempotentProducer, ensureTopics } from '@warden/messaging';
 import {
   createTestSchema,
+  createTopics,
+  testProducer,
   DedicatedBroker,
   dropTestSchema,
   expectEventually,
@@ -69,11 +70,8 @@ describe('EventRelay', () => {
 
   it('publishes committed events to Kafka keyed by stream id, in stream order, then moves its checkpoint', async () => {
     const topic = `${uniqueTopicPrefix('relay')}events`;
-    const admin = kafka.admin();
-    await admin.connect();
-    await ensureTopics(admin, [topic]);
-    await admin.disconnect();
-    const relay = new EventRelay({ dataSource, store, producer: createIdempotentProducer(kafka), topic, batchSize: 7 });
+    await createTopics(kafka, [topic]);
+    const relay = new EventRelay({ dataSource, store, producer: testProducer(kafka), topic, batchSize: 7 });
     relay.start();
     try {
       await appendMany(store, 5, 6);
@@ -98,8 +96,8 @@ describe('EventRelay', () => {
 
   it('only one relay per log publishes at a time (leader lock)', async () => {
     const topic = `${uniqueTopicPrefix('relay-leader')}events`;
-    const a = new EventRelay({ dataSource, store, producer: createIdempotentProducer(kafka), topic, name: 'leader' });
-    const b = new EventRelay({ dataSource, store, producer: createIdempotentProducer(kafka), topic, name: 'leader' });
+    const a = new EventRelay({ dataSource, store, producer: testProducer(kafka), topic, name: 'leader' });
+    const b = new EventRelay({ dataSource, store, producer: testProducer(kafka), topic, name: 'leader' });
     a.start();
     await expectEventually(() => expect(a.isLeader).toBe(true));
     b.start();
@@ -131,14 +129,11 @@ describe('EventRelay when Kafka is down', () => {
   it('keeps accepting writes and, once Kafka is back, delivers all 10,000 events exactly once after dedupe, in order', async () => {
     const kafka = testKafka('relay-down', broker.brokers);
     const topic = `${uniqueTopicPrefix('relay-down')}events`;
-    const admin = kafka.admin();
-    await admin.connect();
-    await ensureTopics(admin, [topic]);
-    await admin.disconnect();
+    await createTopics(kafka, [topic]);
     const relay = new EventRelay({
       dataSource,
       store,
-      producer: createIdempotentProducer(kafka),
+      producer: testProducer(kafka),
       topic,
       batchSize: 500,
       maxBackoffMs: 1000,
@@ -203,10 +198,7 @@ describe('EventRelay killed mid-batch', () => {
   it('loses nothing: after a SIGKILL and a restart every event is on Kafka, once after dedupe', async () => {
     const kafka = testKafka('relay-kill');
     const topic = `${uniqueTopicPrefix('relay-kill')}events`;
-    const admin = kafka.admin();
-    await admin.connect();
-    await ensureTopics(admin, [topic]);
-    await admin.disconnect();
+    await createTopics(kafka, [topic]);
 
     const first = startRelayProcess(topic);
     const writing = appendMany(store, 40, 50);
@@ -218,7 +210,7 @@ describe('EventRelay killed mid-batch', () => {
     const second = startRelayProcess(topic);
     try {
       const [last] = await dataSource.query(`SELECT max(global_position)::int AS max FROM "${schema}".events`);
-      const relayView = new EventRelay({ dataSource, store, producer: createIdempotentProducer(kafka), topic });
+      const relayView = new EventRelay({ dataSource, store, producer: testProducer(kafka), topic });
       await waitForCheckpoint(relayView, last.max, 60_000);
       const messages = await readTopic(kafka, topic, {
         until: (read) => new Set(read.map((m) => m.headers['event-id'])).size >= 2000,

@@ -28,3 +28,10 @@ export async function dropTestSchema(dataSource: DataSource | undefined, schema:
   await dataSource.query(`DROP SCHEMA IF EXISTS ${quoteSchema(schema)} CASCADE`);
   await dataSource.destroy();
 }
+
+/** A connection to an existing schema (no migrations), e.g. for a helper process. */
+export async function connectTestSchema(schema: string, applicationName = 'test'): Promise<DataSource> {
+  const dataSource = createDataSource({ url: testEnv().databaseUrl, schema, applicationName, migrations: [] });
+  await dataSource.initialize();
+  return dataSource;
+}

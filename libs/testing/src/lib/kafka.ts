@@ -1,5 +1,5 @@
-import { createKafka } from '@warden/messaging';
-import type { Kafka, KafkaMessage } from 'kafkajs';
+import { createIdempotentProducer, createKafka, ensureTopics } from '@warden/messaging';
+import type { Kafka, KafkaMessage, Producer } from 'kafkajs';
 import { testEnv, uniqueName } from './env';
 
 export function testKafka(clientId = 'warden-test', brokers: string[] = testEnv().kafkaBrokers): Kafka {
@@ -54,3 +54,17 @@ export async function readTopic(
   }
   return messages;
 }
+
+/** Creates topics (as the services do: retention unlimited, 3 partitions). */
+export async function createTopics(kafka: Kafka, topics: string[]): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await ensureTopics(admin, topics);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** The producer the services use (idempotent, acks=all). */
+export const testProducer = (kafka: Kafka): Producer => createIdempotentProducer(kafka);
