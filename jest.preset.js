@@ -40,6 +40,8 @@ const tier = (projectDir, displayName, suffix) => ({
 /** Jest config for the project in `projectDir` with its three tiers. */
 function wardenJestConfig(projectDir) {
   return {
+    globalSetup: path.join(__dirname, 'tools/jest/global-setup.js'),
+    globalTeardown: path.join(__dirname, 'tools/jest/global-teardown.js'),
     projects: [
       tier(projectDir, 'unit', 'spec'),
       tier(projectDir, 'int', 'int-spec'),
