@@ -34,13 +34,13 @@ export class CustomerService {
   /** Load → decide → append, with the stream version read as the expected version. */
   private async handle(customerId: string, command: CustomerCommand, metadata: CommandMetadata): Promise<number> {
     const streamId = customerStreamId(customerId);
-    const { state, version } = await this.store.aggregate<CustomerState>(
+    const { state, version, hash } = await this.store.aggregate<CustomerState>(
       streamId,
       (s, e) => evolve(s, e as unknown as CustomerEvent),
       initialCustomerState,
     );
     const events = decide(command, state);
-    const result = await this.store.append(streamId, events, { expectedVersion: version, metadata });
+    const result = await this.store.append(streamId, events, { expectedVersion: version, expectedHash: hash, metadata });
     return result.streamVersion;
   }
 

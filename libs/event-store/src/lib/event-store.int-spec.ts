@@ -57,6 +57,17 @@ describe('EventStore', () => {
       expect(await store.readStream('counter-b')).toHaveLength(1);
     });
 
+    it('a head hash the caller vouches for must match too: a wrong one is a conflict, not a broken chain', async () => {
+      const { hash } = (await store.append('counter-h', [increment(1)], { expectedVersion: 0, metadata: metadata() })).events[0];
+      await expect(
+        store.append('counter-h', [increment(1)], { expectedVersion: 1, expectedHash: 'f'.repeat(64), metadata: metadata() }),
+      ).rejects.toBeInstanceOf(StreamVersionConflict);
+      await store.append('counter-h', [increment(2)], { expectedVersion: 1, expectedHash: hash, metadata: metadata() });
+      const events = await store.readStream('counter-h');
+      expect(events).toHaveLength(2);
+      expect(verifyStreamChain(events)).toBeNull();
+    });
+
     it('lets exactly one of many concurrent writers with the same expected version win', async () => {
       await store.append('counter-c', [increment(1)], { expectedVersion: 0, metadata: metadata() });
       const results = await Promise.allSettled(

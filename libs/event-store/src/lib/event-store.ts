@@ -62,6 +62,8 @@ export class EventStore {
     if (events.length === 0) throw new Error('append needs at least one event');
     const run = (manager: EntityManager) => this.appendWith(manager, streamId, events, options);
     if (options.manager) return run(options.manager);
+    // Without projections (and with a known version) the append is one statement, atomic on its own.
+    if (this.projections.length === 0 && options.expectedVersion !== 'any') return run(this.options.dataSource.manager);
     return this.options.dataSource.transaction(run);
   }
 
@@ -72,13 +74,13 @@ export class EventStore {
     options: AppendOptions,
   ): Promise<AppendResult> {
     for (let attempt = 1; ; attempt += 1) {
-      const current = await this.streamHead(manager, streamId);
+      const current = await this.knownOrReadHead(manager, streamId, options, attempt);
       const expected = options.expectedVersion === 'any' ? current.version : options.expectedVersion;
       if (expected !== current.version) {
         throw new StreamVersionConflict(streamId, expected, current.version);
       }
       const envelopes = this.seal(streamId, events, options, current);
-      const written = await this.insert(manager, streamId, expected, envelopes);
+      const written = await this.insert(manager, streamId, expected, current.lastHash, envelopes);
       if (written) {
         await this.project(manager, written);
         return { streamVersion: written[written.length - 1].streamVersion, events: written };
@@ -119,9 +121,28 @@ export class EventStore {
     });
   }
 
-  private async streamHead(manager: EntityManager, streamId: string): Promise<{ version: number; lastHash: string }> {
+  /** The head the caller vouches for (checked again by the insert), else the stored one. */
+  private knownOrReadHead(
+    manager: EntityManager,
+    streamId: string,
+    options: AppendOptions,
+    attempt: number,
+  ): Promise<{ version: number; lastHash: string }> | { version: number; lastHash: string } {
+    if (attempt === 1 && options.expectedVersion === 0) return { version: 0, lastHash: GENESIS_HASH };
+    if (attempt === 1 && typeof options.expectedVersion === 'number' && options.expectedHash) {
+      return { version: options.expectedVersion, lastHash: options.expectedHash };
+    }
+    // 'any': lock the head so that concurrent writers queue instead of retrying.
+    return this.streamHead(manager, streamId, options.expectedVersion === 'any');
+  }
+
+  private async streamHead(
+    manager: EntityManager,
+    streamId: string,
+    lock = false,
+  ): Promise<{ version: number; lastHash: string }> {
     const rows: Array<{ stream_version: number; last_hash: string }> = await manager.query(
-      `SELECT stream_version, last_hash FROM ${this.s}.streams WHERE stream_id = $1`,
+      `SELECT stream_version, last_hash FROM ${this.s}.streams WHERE stream_id = $1${lock ? ' FOR UPDATE' : ''}`,
       [streamId],
     );
     return rows.length ? { version: rows[0].stream_version, lastHash: rows[0].last_hash } : { version: 0, lastHash: GENESIS_HASH };
@@ -135,6 +156,7 @@ export class EventStore {
     manager: EntityManager,
     streamId: string,
     expected: number,
+    expectedHash: string,
     envelopes: EventEnvelope[],
   ): Promise<EventEnvelope[] | null> {
     const last = envelopes[envelopes.length - 1];
@@ -145,7 +167,7 @@ export class EventStore {
          INSERT INTO ${this.s}.streams (stream_id, stream_version, last_hash) VALUES ($1, $2, $3)
          ON CONFLICT (stream_id) DO UPDATE
            SET stream_version = EXCLUDED.stream_version, last_hash = EXCLUDED.last_hash, updated_at = now()
-           WHERE ${this.s}.streams.stream_version = $4
+           WHERE ${this.s}.streams.stream_version = $4 AND ${this.s}.streams.last_hash = $16
          RETURNING stream_id
        )
        INSERT INTO ${this.s}.events (event_id, stream_id, stream_version, type, schema_version, occurred_at,
@@ -174,6 +196,7 @@ export class EventStore {
         json('data'),
         column('prevHash'),
         column('hash'),
+        expectedHash,
       ],
     );
     if (rows.length === 0) return null;
@@ -203,9 +226,10 @@ export class EventStore {
     evolve: (state: S, event: EventEnvelope) => S,
     initial: S,
     manager?: EntityManager,
-  ): Promise<{ state: S; version: number }> {
+  ): Promise<{ state: S; version: number; hash: string }> {
     const events = await this.readStream(streamId, manager);
-    return { state: events.reduce(evolve, initial), version: events.length ? events[events.length - 1].streamVersion : 0 };
+    const last = events.at(-1);
+    return { state: events.reduce(evolve, initial), version: last?.streamVersion ?? 0, hash: last?.hash ?? GENESIS_HASH };
   }
 
   /**

@@ -18,6 +18,11 @@ export type ExpectedVersion = number | 'any';
 
 export type AppendOptions = {
   expectedVersion: ExpectedVersion;
+  /**
+   * The hash of the stream's event at `expectedVersion`, when the caller has just read the stream
+   * (see `aggregate`): saves a round trip. The append still fails with a conflict if the head moved.
+   */
+  expectedHash?: string;
   metadata: CommandMetadata;
   /** Join an outer transaction (a consumer's inbox record, another stream) instead of opening one. */
   manager?: EntityManager;
