@@ -1,0 +1,70 @@
+// The services of the stack: which apps exist, their ports, and how one is run from source.
+// Shared by start.mjs and migrate.mjs. Add a new app's default port to DEFAULT_PORTS.
+import { existsSync, readdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** Default HTTP port of every app (see docs/architecture.md); `<APP>_PORT` overrides it. */
+export const DEFAULT_PORTS = {
+  authorization: 3001,
+  'customer-records': 3002,
+  exports: 3003,
+  offboarding: 3004,
+  'anomaly-alerting': 3005,
+  audit: 3006,
+};
+
+/** `customer-records` → `CUSTOMER_RECORDS_PORT` */
+export const portVariable = (app) => `${app.toUpperCase().replace(/[^A-Z0-9]+/g, '_')}_PORT`;
+
+/** Every app that has `apps/<app>/src/main.ts`, in port order. Throws for an app with no known port. */
+export function discoverApps() {
+  const dir = join(ROOT, 'apps');
+  const names = existsSync(dir)
+    ? readdirSync(dir).filter((name) => existsSync(join(dir, name, 'src', 'main.ts')))
+    : [];
+  const unknown = names.filter((name) => !(name in DEFAULT_PORTS));
+  if (unknown.length > 0) {
+    throw new Error(
+      `unknown app(s): ${unknown.join(', ')}. Give each a default port in DEFAULT_PORTS (tools/stack/apps.mjs).`,
+    );
+  }
+  return names.sort((a, b) => DEFAULT_PORTS[a] - DEFAULT_PORTS[b]);
+}
+
+/** The port an app listens on: `<APP>_PORT` from `env`, else its default. */
+export function appPort(app, env = process.env) {
+  const raw = env[portVariable(app)];
+  if (raw === undefined || raw === '') return DEFAULT_PORTS[app];
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new Error(`${portVariable(app)}=${raw} is not a valid port`);
+  }
+  return port;
+}
+
+/** `<APP>_PORT` for every known app, so that apps can find each other. */
+export function portEnv(env = process.env) {
+  return Object.fromEntries(
+    Object.keys(DEFAULT_PORTS).map((app) => [portVariable(app), String(appPort(app, env))]),
+  );
+}
+
+/**
+ * Command that runs a TypeScript entry point of an app from source with swc-node, on the Node
+ * that runs this script (Node 24 from node_modules when started through npm).
+ */
+export function tsCommand(file) {
+  return {
+    command: process.execPath,
+    args: ['-r', '@swc-node/register', file],
+    env: { SWC_NODE_PROJECT: 'tsconfig.base.json' },
+  };
+}
+
+/** PATH with node_modules/.bin and this Node's directory first, so children never pick another Node. */
+export function childPath(env = process.env) {
+  return [join(ROOT, 'node_modules', '.bin'), dirname(process.execPath), env.PATH ?? ''].join(':');
+}

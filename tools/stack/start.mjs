@@ -1,0 +1,271 @@
+// `npm start`: the whole stack on this machine.
+//
+// 1. Checks the app ports are free and resolves the admin bootstrap password.
+// 2. Brings up Postgres, Redis and Kafka where missing (infra.mjs).
+// 3. Runs every app (apps/<app>/src/main.ts) from source, output prefixed with the app name.
+// 4. Waits for every /health/ready, prints the URLs, and runs until Ctrl-C or SIGTERM.
+// 5. On stop: SIGTERM the apps (SIGKILL after 10 s), then stop only the infra this run started.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ROOT, appPort, childPath, discoverApps, portEnv, portVariable, tsCommand } from './apps.mjs';
+import { canConnect, ensureInfra, redactUrl, stateDir } from './infra.mjs';
+
+const READY_TIMEOUT_MS = 90_000;
+const STOP_TIMEOUT_MS = 10_000;
+const TAIL_LINES = 30;
+
+const say = (line) => process.stderr.write(`stack: ${line}\n`);
+
+// --- admin bootstrap -----------------------------------------------------------
+
+/**
+ * The first admin account's credentials, passed to the apps. Outside production a password is
+ * generated once and kept in $WARDEN_STATE_DIR/admin-password (mode 0600).
+ */
+function resolveAdmin(env) {
+  const username = env.WARDEN_ADMIN_USERNAME || 'admin';
+  if (env.WARDEN_ADMIN_PASSWORD) {
+    return { username, password: env.WARDEN_ADMIN_PASSWORD, where: 'password from WARDEN_ADMIN_PASSWORD' };
+  }
+  if (env.NODE_ENV === 'production') {
+    throw new Error(
+      'WARDEN_ADMIN_PASSWORD is not set: with NODE_ENV=production the admin password must be given',
+    );
+  }
+  const dir = stateDir(env);
+  const file = join(dir, 'admin-password');
+  if (existsSync(file)) {
+    const password = readFileSync(file, 'utf8').trim();
+    if (!password) throw new Error(`${file} is empty; delete it to generate a new admin password`);
+    if ((statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);
+    return { username, password, where: `password stored in ${file}` };
+  }
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const password = randomBytes(24).toString('base64url');
+  writeFileSync(file, `${password}\n`, { mode: 0o600, flag: 'wx' });
+  return { username, password, file, fresh: true, where: `password stored in ${file}` };
+}
+
+/** Prints the admin credentials: the password itself only the first time it was generated. */
+function announceAdmin(admin) {
+  if (admin.announced) return;
+  admin.announced = true;
+  if (admin.fresh) {
+    console.log(`\n  Admin account (the password is shown this once; it is kept in ${admin.file}):`);
+    console.log(`    username: ${admin.username}`);
+    console.log(`    password: ${admin.password}\n`);
+  } else {
+    console.log(`  admin: ${admin.username} (${admin.where})`);
+  }
+}
+
+// --- app processes -------------------------------------------------------------
+
+/** Makes a pino JSON line readable on a terminal; other lines pass through unchanged. */
+function pretty(line) {
+  if (!line.startsWith('{')) return line;
+  try {
+    const rest = JSON.parse(line);
+    const { time, level, msg, context } = rest;
+    for (const key of ['time', 'level', 'msg', 'context', 'service', 'pid', 'hostname']) delete rest[key];
+    const clock = typeof time === 'string' ? time.slice(11, 19) : '';
+    const label = String(level ?? '').toUpperCase();
+    const extra = Object.keys(rest).length > 0 ? ` ${JSON.stringify(rest)}` : '';
+    return `${clock} ${label.padEnd(5)} ${context ? `[${context}] ` : ''}${msg ?? ''}${extra}`;
+  } catch {
+    return line;
+  }
+}
+
+function startApp(app, env, width) {
+  const { command, args, env: tsEnv } = tsCommand(`apps/${app.name}/src/main.ts`);
+  // detached: the app gets its own process group, so Ctrl-C reaches only this script, which
+  // then stops the apps in order.
+  const child = spawn(command, args, {
+    cwd: ROOT,
+    env: { ...env, ...tsEnv },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  const proc = { ...app, child, tail: [], exit: undefined };
+  const format = process.stdout.isTTY ? pretty : (line) => line;
+  const prefix = `${app.name.padEnd(width)} | `;
+  for (const stream of [child.stdout, child.stderr]) {
+    let buffered = '';
+    stream.on('data', (chunk) => {
+      buffered += chunk.toString();
+      const lines = buffered.split('\n');
+      buffered = lines.pop();
+      for (const line of lines) {
+        // The tail shown on failure skips our own readiness probes: their answer is shown anyway.
+        if (!line.includes('/health/ready')) proc.tail.push(line);
+        if (proc.tail.length > TAIL_LINES) proc.tail.shift();
+        process.stdout.write(`${prefix}${format(line)}\n`);
+      }
+    });
+  }
+  proc.exited = new Promise((resolvePromise) => {
+    child.on('error', (error) => {
+      proc.exit ??= `could not be started: ${error.message}`;
+      resolvePromise();
+    });
+    child.on('exit', (code, signal) => {
+      proc.exit ??= signal ? `was killed by ${signal}` : `exited with code ${code}`;
+      resolvePromise();
+    });
+  });
+  return proc;
+}
+
+/** Resolves when the app answers 200 on /health/ready; throws when it exits or times out. */
+async function waitReady(proc) {
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  let last = 'no answer yet';
+  for (;;) {
+    if (proc.exit) throw new Error(`${proc.name} ${proc.exit} during startup`);
+    try {
+      const response = await fetch(`${proc.url}/health/ready`, { signal: AbortSignal.timeout(2000) });
+      if (response.status === 200) return;
+      last = `HTTP ${response.status} ${(await response.text()).slice(0, 300)}`;
+    } catch (error) {
+      last = error.cause?.code ?? error.message;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(
+        `${proc.name} not ready after ${READY_TIMEOUT_MS / 1000}s (last answer from /health/ready: ${last})`,
+      );
+    }
+    await Promise.race([sleep(1000), proc.exited]);
+  }
+}
+
+/** SIGTERM the app's process group, SIGKILL it if it is still there after STOP_TIMEOUT_MS. */
+async function stopApp(proc) {
+  if (proc.exit) return;
+  const signal = (sig) => {
+    try {
+      process.kill(-proc.child.pid, sig);
+    } catch {
+      // already gone
+    }
+  };
+  signal('SIGTERM');
+  const timedOut = await Promise.race([
+    proc.exited.then(() => false),
+    sleep(STOP_TIMEOUT_MS).then(() => true),
+  ]);
+  if (timedOut) {
+    say(`${proc.name} still running after ${STOP_TIMEOUT_MS / 1000}s; sending SIGKILL`);
+    signal('SIGKILL');
+    await proc.exited;
+  }
+  say(`${proc.name} stopped`);
+}
+
+// --- main ----------------------------------------------------------------------
+
+async function main() {
+  const apps = discoverApps();
+  if (apps.length === 0) throw new Error('no apps found (expected apps/<app>/src/main.ts)');
+
+  const host = process.env.HOST || '127.0.0.1';
+  const reachHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  const urlHost = reachHost.includes(':') ? `[${reachHost}]` : reachHost;
+  const planned = apps.map((name) => {
+    const port = appPort(name);
+    return { name, port, url: `http://${urlHost}:${port}` };
+  });
+  for (const app of planned) {
+    if (await canConnect(reachHost, app.port)) {
+      throw new Error(
+        `port ${app.port} for ${app.name} is already in use; stop what listens there or set ${portVariable(app.name)}`,
+      );
+    }
+  }
+
+  const ports = portEnv(); // validates every <APP>_PORT before anything starts
+  const admin = resolveAdmin(process.env);
+
+  // Signals: during the infra step, remember them and stop right after it; later, stop at once.
+  let infra = null;
+  let procs = [];
+  let stopping = false;
+  let interrupted;
+  const shutdown = async (code, reason) => {
+    if (stopping) return;
+    stopping = true;
+    if (reason) say(reason);
+    await Promise.all(procs.map(stopApp));
+    await infra?.stop();
+    process.exit(code);
+  };
+  for (const sig of ['SIGINT', 'SIGTERM']) {
+    process.on(sig, () => {
+      if (stopping) return say(`${sig} received; already stopping`);
+      if (!infra) {
+        interrupted = sig;
+        return say(`${sig} received; stopping once the infrastructure step is done`);
+      }
+      void shutdown(0, `${sig} received; stopping`);
+    });
+  }
+
+  infra = await ensureInfra({ log: (line) => process.stderr.write(`infra: ${line}\n`) });
+  if (interrupted) return shutdown(0, 'interrupted; stopping');
+
+  const env = {
+    ...process.env,
+    PATH: childPath(),
+    DATABASE_URL: infra.DATABASE_URL,
+    REDIS_URL: infra.REDIS_URL,
+    KAFKA_BROKERS: infra.KAFKA_BROKERS,
+    ...ports,
+    WARDEN_ADMIN_USERNAME: admin.username,
+    WARDEN_ADMIN_PASSWORD: admin.password,
+  };
+  const width = Math.max(...apps.map((name) => name.length));
+  say(`starting ${apps.join(', ')}`);
+  procs = planned.map((app) => startApp(app, env, width));
+
+  try {
+    await Promise.all(procs.map(waitReady));
+  } catch (error) {
+    if (stopping) return;
+    const failed = procs.find((p) => error.message.startsWith(`${p.name} `));
+    say(`error: ${error.message}`);
+    if (failed?.tail.length) {
+      say(`last output of ${failed.name}:`);
+      for (const line of failed.tail) process.stderr.write(`  ${line}\n`);
+    }
+    announceAdmin(admin);
+    return shutdown(1);
+  }
+  if (stopping) return;
+
+  // After startup, an app that dies takes the stack down: a half-running stack misleads.
+  for (const proc of procs) {
+    void proc.exited.then(() => shutdown(1, `${proc.name} ${proc.exit}; stopping the stack`));
+  }
+
+  const rows = [['app', 'URL', 'API docs'], ...procs.map((p) => [p.name, p.url, `${p.url}/docs`])];
+  const widths = [0, 1].map((i) => Math.max(...rows.map((row) => row[i].length)));
+  console.log('\nWarden is ready:\n');
+  for (const row of rows)
+    console.log(`  ${row[0].padEnd(widths[0])}  ${row[1].padEnd(widths[1])}  ${row[2]}`);
+  console.log(`\n  postgres: ${redactUrl(infra.DATABASE_URL)}`);
+  console.log(`  redis:    ${redactUrl(infra.REDIS_URL)}`);
+  console.log(`  kafka:    ${infra.KAFKA_BROKERS}`);
+  console.log(
+    `  started by this run: ${infra.started.length ? infra.started.join(', ') : 'no infrastructure (all was running)'}`,
+  );
+  announceAdmin(admin);
+  console.log('\nPress Ctrl-C to stop.\n');
+}
+
+main().catch((error) => {
+  say(`error: ${error.message}`);
+  process.exit(1);
+});
