@@ -1,0 +1,115 @@
+import { InMemoryDataKeyStore } from '../test/in-memory-data-key-store';
+import { keyring } from '../test/keys';
+import { CryptoUsageError, DecryptionError, SubjectShreddedError } from './crypto.errors';
+import { FieldCipher } from './field-cipher';
+import { StaticKeyProvider } from './static-key-provider';
+
+function setup(options: ConstructorParameters<typeof FieldCipher>[2] = {}) {
+  const provider = StaticKeyProvider.fromKeyring(keyring(1).text);
+  const store = new InMemoryDataKeyStore();
+  return { provider, store, cipher: new FieldCipher(provider, store, options) };
+}
+
+describe('FieldCipher', () => {
+  it('round-trips fields and stores one wrapped data key per subject', async () => {
+    const { store, cipher } = setup();
+    const mobile = await cipher.encrypt('cust-1', 'mobile', '13800138000');
+    const email = await cipher.encrypt('cust-1', 'email', 'ada@example.com');
+    await cipher.encrypt('cust-2', 'mobile', '13900139000');
+    expect(await cipher.decrypt('cust-1', 'mobile', mobile)).toBe('13800138000');
+    expect(await cipher.decrypt('cust-1', 'email', email)).toBe('ada@example.com');
+    expect([...store.keys.keys()].sort()).toEqual(['cust-1', 'cust-2']);
+    expect(store.keys.get('cust-1')?.kekVersion).toBe(1);
+  });
+
+  it('decrypts in another process that shares only the store and the keyring', async () => {
+    const { provider, store, cipher } = setup();
+    const token = await cipher.encrypt('cust-1', 'address', '北京市朝阳区');
+    expect(await new FieldCipher(provider, store).decrypt('cust-1', 'address', token)).toBe('北京市朝阳区');
+  });
+
+  it('refuses a token moved to another subject or field', async () => {
+    const { cipher } = setup();
+    const token = await cipher.encrypt('cust-1', 'mobile', '13800138000');
+    await cipher.encrypt('cust-2', 'mobile', '13900139000');
+    await expect(cipher.decrypt('cust-2', 'mobile', token)).rejects.toThrow(DecryptionError);
+    await expect(cipher.decrypt('cust-1', 'email', token)).rejects.toThrow(DecryptionError);
+  });
+
+  it('does not create a key for a context it would reject', async () => {
+    const { store, cipher } = setup();
+    await expect(cipher.encrypt('cust|1', 'mobile', 'x')).rejects.toThrow(CryptoUsageError);
+    expect(store.keys.size).toBe(0);
+  });
+
+  it('serves repeated reads from the cache instead of the store', async () => {
+    const { store, cipher } = setup();
+    const token = await cipher.encrypt('cust-1', 'mobile', '13800138000');
+    const reads = store.calls.get;
+    await cipher.decrypt('cust-1', 'mobile', token);
+    await cipher.decrypt('cust-1', 'mobile', token);
+    expect(store.calls.get).toBe(reads);
+  });
+
+  it('evicts the least recently used subject when the cache is full, and reloads it from the store', async () => {
+    const { store, cipher } = setup({ cache: { maxEntries: 1 } });
+    const first = await cipher.encrypt('cust-1', 'mobile', '13800138000');
+    await cipher.encrypt('cust-2', 'mobile', '13900139000');
+    const reads = store.calls.get;
+    expect(await cipher.decrypt('cust-1', 'mobile', first)).toBe('13800138000');
+    expect(store.calls.get).toBe(reads + 1);
+  });
+
+  it('keeps one key per subject when two first writes race', async () => {
+    const { store, cipher } = setup();
+    const [a, b] = await Promise.all([
+      cipher.encrypt('cust-1', 'mobile', '13800138000'),
+      cipher.encrypt('cust-1', 'email', 'ada@example.com'),
+    ]);
+    expect(store.calls.put).toBe(2); // both tried to create a key; one lost and adopted the other's
+    expect(store.keys.size).toBe(1);
+    expect(await cipher.decrypt('cust-1', 'mobile', a)).toBe('13800138000');
+    expect(await cipher.decrypt('cust-1', 'email', b)).toBe('ada@example.com');
+  });
+
+  describe('when a subject is shredded', () => {
+    it('refuses to decrypt with SubjectShreddedError (SUBJECT_ERASED, 410)', async () => {
+      const { store, cipher } = setup();
+      const token = await cipher.encrypt('cust-1', 'mobile', '13800138000');
+      await cipher.shred('cust-1');
+      expect(store.keys.has('cust-1')).toBe(false);
+      const error = await cipher.decrypt('cust-1', 'mobile', token).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(SubjectShreddedError);
+      expect(error).toMatchObject({ code: 'SUBJECT_ERASED', status: 410 });
+    });
+
+    it('creates a new key on the next encrypt, and the old tokens stay unreadable', async () => {
+      const { store, cipher } = setup();
+      const old = await cipher.encrypt('cust-1', 'mobile', '13800138000');
+      const oldWrapped = store.keys.get('cust-1');
+      await cipher.shred('cust-1');
+      const fresh = await cipher.encrypt('cust-1', 'mobile', '13900139000');
+      expect(store.keys.get('cust-1')).not.toEqual(oldWrapped);
+      expect(await cipher.decrypt('cust-1', 'mobile', fresh)).toBe('13900139000');
+      await expect(cipher.decrypt('cust-1', 'mobile', old)).rejects.toThrow(DecryptionError);
+    });
+
+    it('does not re-cache a key that a concurrent read loaded while the shred ran', async () => {
+      const { store, cipher } = setup();
+      const token = await cipher.encrypt('cust-1', 'mobile', '13800138000');
+      cipher.clearCache();
+      const read = cipher.decrypt('cust-1', 'mobile', token); // loads from the store
+      await cipher.shred('cust-1');
+      await read.catch(() => undefined);
+      await expect(cipher.decrypt('cust-1', 'mobile', token)).rejects.toThrow(SubjectShreddedError);
+      expect(store.keys.size).toBe(0);
+    });
+
+    it('treats a subject that never had a key as erased', async () => {
+      const { cipher } = setup();
+      await expect(
+        cipher.decrypt('cust-404', 'mobile', 'v1.AAAAAAAAAAAAAAAA.AAAAAAAAAAAAAAAAAAAAAA'),
+      ).rejects.toThrow(SubjectShreddedError);
+    });
+  });
+});

@@ -1,0 +1,42 @@
+import type { DataKeyStore, StoredDataKey, WrappedKey } from '../lib/crypto.types';
+
+const same = (a: WrappedKey, b: WrappedKey): boolean =>
+  a.kekVersion === b.kekVersion && a.ciphertext === b.ciphertext;
+
+/** A `DataKeyStore` for unit tests only, with call counters. Not exported from the library. */
+export class InMemoryDataKeyStore implements DataKeyStore {
+  readonly keys = new Map<string, WrappedKey>();
+  readonly calls = { get: 0, put: 0, delete: 0, list: 0 };
+
+  async get(subjectId: string): Promise<WrappedKey | null> {
+    this.calls.get += 1;
+    const wrapped = this.keys.get(subjectId);
+    return wrapped ? { ...wrapped } : null;
+  }
+
+  async put(subjectId: string, wrapped: WrappedKey, expected: WrappedKey | null): Promise<boolean> {
+    this.calls.put += 1;
+    const stored = this.keys.get(subjectId) ?? null;
+    const matches = expected === null ? stored === null : stored !== null && same(stored, expected);
+    if (matches) this.keys.set(subjectId, { ...wrapped });
+    return matches;
+  }
+
+  async delete(subjectId: string): Promise<void> {
+    this.calls.delete += 1;
+    this.keys.delete(subjectId);
+  }
+
+  async list(afterSubjectId: string | null, limit: number): Promise<StoredDataKey[]> {
+    this.calls.list += 1;
+    return [...this.keys.entries()]
+      .filter(([subjectId]) => afterSubjectId === null || subjectId > afterSubjectId)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .slice(0, limit)
+      .map(([subjectId, wrapped]) => ({ subjectId, wrapped: { ...wrapped } }));
+  }
+
+  async count(): Promise<number> {
+    return this.keys.size;
+  }
+}
