@@ -1,0 +1,3 @@
+export * from './lib/auth';
+export * from './lib/masking';
+export * from './lib/policy';

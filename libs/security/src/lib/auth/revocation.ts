@@ -1,0 +1,50 @@
+import type Redis from 'ioredis';
+
+/**
+ * Revocation markers in Redis, checked by every service on every request, so that a revoked
+ * session or a disabled user is refused within a second whatever their token's expiry.
+ *
+ * - `warden:revoked:session:<sessionId>`: the session was revoked (value: when, epoch ms).
+ * - `warden:revoked:user:<userId>`: every token of the user issued before this instant (epoch ms)
+ *   is refused (disable, offboarding, "sign out everywhere").
+ *
+ * Markers live at least as long as the longest access token (`ttlSeconds`).
+ */
+export class RevocationStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly ttlSeconds = 24 * 3600,
+  ) {}
+
+  static sessionKey(sessionId: string): string {
+    return `warden:revoked:session:${sessionId}`;
+  }
+
+  static userKey(userId: string): string {
+    return `warden:revoked:user:${userId}`;
+  }
+
+  async revokeSession(sessionId: string, at: Date = new Date()): Promise<void> {
+    await this.redis.set(RevocationStore.sessionKey(sessionId), String(at.getTime()), 'EX', this.ttlSeconds);
+  }
+
+  /** Refuses every token of the user issued up to `at`. */
+  async revokeUser(userId: string, at: Date = new Date()): Promise<void> {
+    await this.redis.set(RevocationStore.userKey(userId), String(at.getTime()), 'EX', this.ttlSeconds);
+  }
+
+  /** Lifts a user-wide marker (e.g. a user re-enabled): tokens issued after it were valid anyway. */
+  async clearUser(userId: string): Promise<void> {
+    await this.redis.del(RevocationStore.userKey(userId));
+  }
+
+  /**
+   * Whether a token (session id, user id, issued-at in epoch seconds) is revoked. Throws when
+   * Redis cannot answer: callers fail closed.
+   */
+  async isRevoked(sessionId: string, userId: string, issuedAtSeconds: number): Promise<boolean> {
+    const [session, user] = await this.redis.mget(RevocationStore.sessionKey(sessionId), RevocationStore.userKey(userId));
+    if (session !== null) return true;
+    return user !== null && issuedAtSeconds * 1000 <= Number(user);
+  }
+}
