@@ -1,4 +1,5 @@
 import nx from '@nx/eslint-plugin';
+import warden from './tools/eslint-rules/index.js';
 
 /**
  * Layers, enforced through project tags (see docs/architecture.md): an app never imports another
@@ -44,7 +45,9 @@ export default [
   },
   {
     files: ['**/*.ts'],
+    plugins: { warden },
     rules: {
+      'warden/require-access-rule': 'error',
       '@nx/enforce-module-boundaries': boundaries(false),
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/no-unused-vars': [

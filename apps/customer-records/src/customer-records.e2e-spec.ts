@@ -6,15 +6,21 @@ import {
   readTopic,
   testEnv,
   testKafka,
+  TestTokenIssuer,
   uniqueName,
   uniqueTopicPrefix,
   type LaunchedApp,
 } from '@warden/testing';
+import { RevocationStore } from '@warden/security';
+import Redis from 'ioredis';
 import type { DataSource } from 'typeorm';
 
+let token = '';
+const auth = (): Record<string, string> => ({ authorization: `Bearer ${token}` });
+const get = (url: string, headers: Record<string, string> = auth()) => fetch(url, { headers });
 const json = (body: unknown, headers: Record<string, string> = {}) => ({
   method: 'POST',
-  headers: { 'content-type': 'application/json', ...headers },
+  headers: { 'content-type': 'application/json', ...auth(), ...headers },
   body: typeof body === 'string' ? body : JSON.stringify(body),
 });
 
@@ -24,9 +30,15 @@ describe('customer-records (running app)', () => {
   const port = 39_000 + Math.floor(Math.random() * 1000);
   let app: LaunchedApp;
   let inspector: DataSource;
+  let issuer: TestTokenIssuer;
+  let redis: Redis;
+  const userId = '01a224c1-0000-7000-8000-000000000001';
 
   beforeAll(async () => {
     const env = testEnv();
+    issuer = await TestTokenIssuer.start();
+    token = await issuer.issue({ userId, roles: ['staff'] });
+    redis = new Redis(env.redisUrl);
     app = await launchApp('customer-records', {
       port,
       env: {
@@ -37,6 +49,7 @@ describe('customer-records (running app)', () => {
         REDIS_URL: env.redisUrl,
         KAFKA_BROKERS: env.kafkaBrokers.join(','),
         HTTP_BODY_LIMIT: '64kb',
+        AUTH_JWKS_URL: issuer.jwksUrl,
       },
     });
     ({ dataSource: inspector } = await createTestSchema('e2e_customers', [], schema));
@@ -44,6 +57,8 @@ describe('customer-records (running app)', () => {
 
   afterAll(async () => {
     await app?.stop();
+    await issuer?.stop();
+    redis?.disconnect();
     await dropTestSchema(inspector, schema);
   });
 
@@ -60,7 +75,7 @@ describe('customer-records (running app)', () => {
       const created = (await res.json()) as { id: string; name: string; version: number };
       expect(created).toMatchObject({ name: 'Acme Trading Co.', classification: 'confidential', version: 1 });
 
-      const read = await fetch(`${app.url}/v1/customers/${created.id}`);
+      const read = await get(`${app.url}/v1/customers/${created.id}`);
       expect(read.status).toBe(200);
       expect(await read.json()).toMatchObject({ id: created.id, company: 'Acme', tags: ['vip'], status: 'active' });
 
@@ -81,14 +96,14 @@ describe('customer-records (running app)', () => {
         type: 'CustomerRegistered',
         streamVersion: 1,
         correlationId: 'e2e-corr-1',
-        actor: { deviceId: 'device-42', userAgent: 'e2e-test' },
+        actor: { userId, deviceId: 'device-42', userAgent: 'e2e-test' },
         data: { customerId: created.id, name: 'Acme Trading Co.' },
       });
       expect(verifyStreamChain([event])).toBeNull();
     });
 
     it('answers 404 with the error shape for a customer that does not exist', async () => {
-      const res = await fetch(`${app.url}/v1/customers/01a224c1-c8a4-72a6-ae07-f521a75c8ff2`);
+      const res = await get(`${app.url}/v1/customers/01a224c1-c8a4-72a6-ae07-f521a75c8ff2`);
       expect(res.status).toBe(404);
       expect(await res.json()).toEqual({
         statusCode: 404,
@@ -150,13 +165,50 @@ describe('customer-records (running app)', () => {
     });
 
     it('an id that is not a UUID is a 400', async () => {
-      await expectError(await fetch(`${app.url}/v1/customers/not-an-id`), 400, 'VALIDATION_FAILED', /param\.id/);
+      await expectError(await get(`${app.url}/v1/customers/not-an-id`), 400, 'VALIDATION_FAILED', /param\.id/);
+    });
+  });
+
+  describe('authentication', () => {
+    const customersUrl = () => `${app.url}/v1/customers/01a224c1-c8a4-72a6-ae07-f521a75c8ff2`;
+    const expectRefused = async (headers: Record<string, string>, code: string) => {
+      const res = await get(customersUrl(), headers);
+      expect(res.status).toBe(401);
+      expect(((await res.json()) as { code: string }).code).toBe(code);
+    };
+
+    it('refuses a request without a token', async () => {
+      await expectRefused({}, 'UNAUTHENTICATED');
+    });
+
+    it('refuses a token with a tampered payload, an expired one, one for another audience and alg none', async () => {
+      const [header, payload, signature] = token.split('.');
+      const claims = JSON.parse(Buffer.from(payload, 'base64url').toString());
+      const tampered = Buffer.from(JSON.stringify({ ...claims, roles: ['admin'] })).toString('base64url');
+      await expectRefused({ authorization: `Bearer ${header}.${tampered}.${signature}` }, 'INVALID_TOKEN');
+      await expectRefused({ authorization: `Bearer ${await issuer.issue({ expiresIn: -10 })}` }, 'INVALID_TOKEN');
+      await expectRefused({ authorization: `Bearer ${await issuer.issue({ audience: 'elsewhere' })}` }, 'INVALID_TOKEN');
+      const none = Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url');
+      await expectRefused({ authorization: `Bearer ${none}.${payload}.` }, 'INVALID_TOKEN');
+    });
+
+    it('refuses a revoked session and a user revoked everywhere at once', async () => {
+      const sessionId = '01a224c1-0000-7000-8000-0000000000aa';
+      const sessionToken = await issuer.issue({ userId: 'user-revoked-session', sessionId });
+      expect((await get(customersUrl(), { authorization: `Bearer ${sessionToken}` })).status).toBe(404);
+      await new RevocationStore(redis).revokeSession(sessionId);
+      await expectRefused({ authorization: `Bearer ${sessionToken}` }, 'TOKEN_REVOKED');
+
+      const userToken = await issuer.issue({ userId: 'user-signed-out-everywhere' });
+      expect((await get(customersUrl(), { authorization: `Bearer ${userToken}` })).status).toBe(404);
+      await new RevocationStore(redis).revokeUser('user-signed-out-everywhere');
+      await expectRefused({ authorization: `Bearer ${userToken}` }, 'TOKEN_REVOKED');
     });
   });
 
   describe('operations endpoints', () => {
     it('reports readiness of Postgres, Redis and Kafka, serves metrics and the OpenAPI document', async () => {
-      const ready = await fetch(`${app.url}/health/ready`);
+      const ready = await fetch(`${app.url}/health/ready`); // public
       expect(ready.status).toBe(200);
       expect(await ready.json()).toMatchObject({
         status: 'ok',

@@ -20,6 +20,10 @@ export const baseConfigSchema = z.object({
     .string()
     .regex(/^\d+(b|kb|mb)$/i, 'must look like 512kb or 1mb')
     .default('1mb'),
+  /** Where the authorization service publishes its signing keys; every service verifies tokens with them. */
+  AUTH_JWKS_URL: z.url().default('http://127.0.0.1:3001/.well-known/jwks.json'),
+  AUTH_ISSUER: z.string().min(1).default('warden-authorization'),
+  AUTH_AUDIENCE: z.string().min(1).default('warden'),
   /** Run pending migrations when the service boots (under a lock, so several instances are safe). */
   MIGRATE_ON_BOOT: z.stringbool().default(true),
 });

@@ -1,3 +1,4 @@
+import { Public } from '@warden/security';
 import { Controller, Get, Inject } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import type Redis from 'ioredis';
@@ -12,6 +13,7 @@ const withTimeout = <T>(promise: Promise<T>, ms: number, what: string): Promise<
   ]);
 
 /** `/health/live`: the process answers. `/health/ready`: Postgres, Redis and Kafka answer too. */
+@Public()
 @Controller('health')
 export class HealthController {
   constructor(

@@ -1,3 +1,4 @@
+import { Public } from '@warden/security';
 import { Controller, Get, Header, Injectable, type NestMiddleware } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
@@ -50,6 +51,7 @@ export class HttpMetricsMiddleware implements NestMiddleware {
   }
 }
 
+@Public()
 @Controller('metrics')
 export class MetricsController {
   constructor(private readonly metrics: Metrics) {}

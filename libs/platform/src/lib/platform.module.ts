@@ -10,11 +10,12 @@ import {
   type OnApplicationBootstrap,
   Logger,
 } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, Reflector } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { type EventRegistry, Topics, type ServiceName } from '@warden/contracts';
 import { EventRelay, EventStore, eventStoreMigrations, type InlineProjection } from '@warden/event-store';
 import { createIdempotentProducer, createKafka, ensureTopics, inboxMigrations } from '@warden/messaging';
+import { AuthGuard, JwtVerifier, RevocationStore } from '@warden/security';
 import Redis from 'ioredis';
 import type { Admin, Kafka } from 'kafkajs';
 import { LoggerModule } from 'nestjs-pino';
@@ -84,6 +85,18 @@ export class PlatformModule implements NestModule {
         { provide: CONFIG, useValue: config },
         { provide: SERVICE_NAME, useValue: service },
         { provide: APP_FILTER, useClass: HttpErrorFilter },
+        {
+          provide: JwtVerifier,
+          useFactory: () =>
+            new JwtVerifier({ jwksUrl: config.AUTH_JWKS_URL, issuer: config.AUTH_ISSUER, audience: config.AUTH_AUDIENCE }),
+        },
+        { provide: RevocationStore, inject: [REDIS], useFactory: (redis: Redis) => new RevocationStore(redis) },
+        {
+          provide: APP_GUARD,
+          inject: [Reflector, JwtVerifier, RevocationStore],
+          useFactory: (reflector: Reflector, verifier: JwtVerifier, revocations: RevocationStore) =>
+            new AuthGuard(reflector, verifier, revocations),
+        },
         Metrics,
         HttpMetricsMiddleware,
         {
@@ -161,7 +174,7 @@ export class PlatformModule implements NestModule {
         },
         ServiceRuntime,
       ],
-      exports: [CONFIG, SERVICE_NAME, Metrics, DataSource, REDIS, KAFKA, KAFKA_ADMIN, EventStore, EventRelay],
+      exports: [CONFIG, SERVICE_NAME, Metrics, DataSource, REDIS, KAFKA, KAFKA_ADMIN, EventStore, EventRelay, JwtVerifier, RevocationStore],
     };
   }
 }

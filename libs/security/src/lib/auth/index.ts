@@ -1,1 +1,6 @@
+export * from './access.decorators';
+export * from './auth.errors';
+export * from './auth.guard';
+export * from './jwt-verifier';
+export * from './principal';
 export * from './revocation';
