@@ -7,10 +7,18 @@ import { JwtVerifier } from './jwt-verifier';
 import type { RevocationStore } from './revocation';
 
 class Handlers {
-  @Public() open() {}
-  @Authenticated() signedIn() {}
-  @Roles('admin', 'security_officer') adminOnly() {}
-  undeclared() {}
+  @Public() open(): string {
+    return 'open';
+  }
+  @Authenticated() signedIn(): string {
+    return 'signed in';
+  }
+  @Roles('admin', 'security_officer') adminOnly(): string {
+    return 'admin';
+  }
+  undeclared(): string {
+    return 'undeclared';
+  }
 }
 
 const contextFor = (handler: keyof Handlers, authorization?: string) => {

@@ -1,1 +1,2 @@
-export {};
+export * from './mask.util';
+export * from './field-levels.util';

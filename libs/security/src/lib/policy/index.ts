@@ -1,1 +1,7 @@
-export {};
+export * from './policy.types';
+export * from './policy.constants';
+export * from './policy.exception';
+export * from './default-roles';
+export * from './compile';
+export * from './ability';
+export * from './sql';
