@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { type EventEnvelope, eventRegistry, Topics, verifyStreamChain } from '@warden/contracts';
 import {
   createTestSchema,
@@ -193,15 +194,16 @@ describe('customer-records (running app)', () => {
     });
 
     it('refuses a revoked session and a user revoked everywhere at once', async () => {
-      const sessionId = '01a224c1-0000-7000-8000-0000000000aa';
+      const sessionId = randomUUID();
       const sessionToken = await issuer.issue({ userId: 'user-revoked-session', sessionId });
       expect((await get(customersUrl(), { authorization: `Bearer ${sessionToken}` })).status).toBe(404);
       await new RevocationStore(redis).revokeSession(sessionId);
       await expectRefused({ authorization: `Bearer ${sessionToken}` }, 'TOKEN_REVOKED');
 
-      const userToken = await issuer.issue({ userId: 'user-signed-out-everywhere' });
+      const everywhere = `user-signed-out-${randomUUID()}`;
+      const userToken = await issuer.issue({ userId: everywhere });
       expect((await get(customersUrl(), { authorization: `Bearer ${userToken}` })).status).toBe(404);
-      await new RevocationStore(redis).revokeUser('user-signed-out-everywhere');
+      await new RevocationStore(redis).revokeUser(everywhere);
       await expectRefused({ authorization: `Bearer ${userToken}` }, 'TOKEN_REVOKED');
     });
   });

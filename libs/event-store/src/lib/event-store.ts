@@ -11,6 +11,66 @@ import type {
   NewEvent,
 } from './event-store.types';
 
+type RelayRowSql = {
+  tx: string;
+  pos: string;
+  event_id: string;
+  stream_id: string;
+  stream_version: number;
+  type: string;
+  schema_version: number;
+  occurred_ms: string;
+  actor: string;
+  correlation_id: string;
+  causation_id: string | null;
+  data: string;
+  prev_hash: string;
+  hash: string;
+};
+
+const str = JSON.stringify;
+
+/**
+ * The envelope's JSON text assembled around the stored JSON of `actor` and `data`, which are
+ * never parsed on the way to Kafka (the field order is the envelope's; hashes are computed over
+ * canonical JSON, so order does not matter to them).
+ */
+function relayRow(row: RelayRowSql): RelayRow {
+  const occurredAtMs = Number(row.occurred_ms);
+  const globalPosition = Number(row.pos);
+  const value =
+    `{"eventId":${str(row.event_id)},"type":${str(row.type)},"schemaVersion":${row.schema_version},` +
+    `"streamId":${str(row.stream_id)},"streamVersion":${row.stream_version},"globalPosition":${globalPosition},` +
+    `"occurredAt":${str(new Date(occurredAtMs).toISOString())},"actor":${row.actor},` +
+    `"correlationId":${str(row.correlation_id)},"causationId":${str(row.causation_id)},"data":${row.data},` +
+    `"prevHash":${str(row.prev_hash)},"hash":${str(row.hash)}}`;
+  return {
+    transactionId: row.tx,
+    globalPosition,
+    streamId: row.stream_id,
+    eventId: row.event_id,
+    type: row.type,
+    schemaVersion: row.schema_version,
+    correlationId: row.correlation_id,
+    occurredAtMs,
+    value,
+  };
+}
+
+/** One event of the log as the relay publishes it (see `readLogForRelay`). */
+export type RelayRow = {
+  transactionId: string;
+  globalPosition: number;
+  streamId: string;
+  eventId: string;
+  type: string;
+  schemaVersion: number;
+  correlationId: string;
+  occurredAtMs: number;
+  /** The envelope as JSON text. */
+  value: string;
+};
+
 export type EventStoreOptions = {
   dataSource: DataSource;
   /** The service's Postgres schema, e.g. `customer_records`. */
@@ -48,6 +108,7 @@ export function rowToEnvelope(row: EventRow): EventEnvelope {
 export class EventStore {
   private readonly s: string;
   private readonly projections: readonly InlineProjection[];
+  private readonly appendListeners: Array<() => void> = [];
 
   constructor(private readonly options: EventStoreOptions) {
     this.s = quoteSchema(options.schema);
@@ -61,10 +122,20 @@ export class EventStore {
   async append(streamId: string, events: readonly NewEvent[], options: AppendOptions): Promise<AppendResult> {
     if (events.length === 0) throw new Error('append needs at least one event');
     const run = (manager: EntityManager) => this.appendWith(manager, streamId, events, options);
+    // Inside the caller's transaction: the commit is theirs, the relay finds it when it polls.
     if (options.manager) return run(options.manager);
     // Without projections (and with a known version) the append is one statement, atomic on its own.
-    if (this.projections.length === 0 && options.expectedVersion !== 'any') return run(this.options.dataSource.manager);
-    return this.options.dataSource.transaction(run);
+    const result =
+      this.projections.length === 0 && options.expectedVersion !== 'any'
+        ? await run(this.options.dataSource.manager)
+        : await this.options.dataSource.transaction(run);
+    for (const listener of this.appendListeners) listener();
+    return result;
+  }
+
+  /** Called after each append this store committed itself (the relay uses it to publish at once). */
+  onAppend(listener: () => void): void {
+    this.appendListeners.push(listener);
   }
 
   private async appendWith(
@@ -230,6 +301,25 @@ export class EventStore {
     const events = await this.readStream(streamId, manager);
     const last = events.at(-1);
     return { state: events.reduce(evolve, initial), version: last?.streamVersion ?? 0, hash: last?.hash ?? GENESIS_HASH };
+  }
+
+  /**
+   * `readLog` for publishing: each event comes as the envelope's JSON text built by Postgres, plus
+   * what a Kafka message needs around it, so that no row is parsed and re-serialised on the way.
+   */
+  async readLogForRelay(after: LogCheckpoint, limit: number): Promise<RelayRow[]> {
+    const rows: RelayRowSql[] = await this.options.dataSource.query(
+      `SELECT transaction_id::text AS tx, global_position AS pos, event_id, stream_id, stream_version, type,
+         schema_version, (extract(epoch FROM occurred_at) * 1000)::bigint AS occurred_ms, actor::text AS actor,
+         correlation_id, causation_id, data::text AS data, prev_hash, hash
+       FROM ${this.s}.events
+       WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint)
+         AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+       ORDER BY transaction_id, global_position
+       LIMIT $3`,
+      [after.transactionId, after.globalPosition, limit],
+    );
+    return rows.map(relayRow);
   }
 
   /**

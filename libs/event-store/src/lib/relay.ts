@@ -1,7 +1,6 @@
-import type { EventEnvelope } from '@warden/contracts';
 import type { Producer } from 'kafkajs';
 import type { DataSource, QueryRunner } from 'typeorm';
-import type { EventStore } from './event-store';
+import type { EventStore, RelayRow } from './event-store';
 import { quoteSchema } from './event-store.sql';
 import { LOG_START, type LogCheckpoint } from './event-store.types';
 
@@ -28,7 +27,7 @@ export type RelayOptions = {
   /** Runs once before the first publish, retried until it succeeds (e.g. create the topic). */
   prepare?: () => Promise<void>;
   /** Called after each acknowledged batch with the events it carried. */
-  onPublished?: (events: readonly EventEnvelope[]) => void;
+  onPublished?: (events: readonly RelayRow[]) => void;
 };
 
 const silent: RelayLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
@@ -51,6 +50,7 @@ export class EventRelay {
 
   constructor(private readonly options: RelayOptions) {
     this.s = quoteSchema(options.store.schema);
+    options.store.onAppend(() => this.nudge());
     this.name = options.name ?? 'kafka';
     this.logger = options.logger ?? silent;
   }
@@ -96,6 +96,7 @@ export class EventRelay {
   private async run(): Promise<void> {
     let backoff = 100;
     let producerConnected = false;
+    const batchSize = this.options.batchSize ?? 500;
     while (this.running) {
       try {
         if (!(await this.ensureLeader())) {
@@ -107,9 +108,8 @@ export class EventRelay {
           await this.options.producer.connect();
           producerConnected = true;
         }
-        const published = await this.publishNextBatch();
+        await this.publishWhileLeader(batchSize);
         backoff = 100;
-        if (published < (this.options.batchSize ?? 500)) await this.idle(this.options.idleMs ?? 10);
       } catch (error) {
         this.logger.warn('relay could not publish; retrying', {
           error: (error as Error).message,
@@ -122,26 +122,44 @@ export class EventRelay {
     }
   }
 
-  private async publishNextBatch(): Promise<number> {
-    const after = await this.checkpoint();
-    const batch = await this.options.store.readLog(after, this.options.batchSize ?? 500);
-    if (batch.length === 0) return 0;
-    await this.options.producer.send({
-      topic: this.options.topic,
-      acks: -1,
-      messages: batch.map(({ transactionId: _tx, ...envelope }) => ({
-        key: envelope.streamId,
-        value: JSON.stringify(envelope),
-        timestamp: String(Date.parse(envelope.occurredAt)),
-        headers: {
-          'event-id': envelope.eventId,
-          'event-type': envelope.type,
-          'schema-version': String(envelope.schemaVersion),
-          'correlation-id': envelope.correlationId,
-        },
-      })),
-    });
-    const last = batch[batch.length - 1];
+  /**
+   * Publishes batch after batch. The next batch is read while the current one is being sent; the
+   * durable checkpoint moves only after Kafka acknowledged a batch. The read position is kept in
+   * memory and starts again from the durable checkpoint after any error.
+   */
+  private async publishWhileLeader(batchSize: number): Promise<void> {
+    let cursor = await this.checkpoint();
+    let next: Promise<RelayRow[]> = this.options.store.readLogForRelay(cursor, batchSize);
+    // The checkpoint write of the previous batch runs while the next batch is sent; writes stay in order.
+    let saving: Promise<void> = Promise.resolve();
+    try {
+      while (this.running && this.lockHolder) {
+        const batch = await next;
+        if (batch.length === 0) {
+          await saving;
+          await this.idle(this.options.idleMs ?? 25);
+          next = this.options.store.readLogForRelay(cursor, batchSize);
+          continue;
+        }
+        const last = batch[batch.length - 1];
+        cursor = { transactionId: last.transactionId, globalPosition: last.globalPosition };
+        next = this.options.store.readLogForRelay(cursor, batchSize);
+        next.catch(() => undefined); // a failed read-ahead surfaces when awaited
+        await this.send(batch);
+        await saving;
+        saving = this.saveCheckpoint(last).then(() => {
+          this.published += batch.length;
+          this.options.onPublished?.(batch);
+        });
+        saving.catch(() => undefined); // surfaces when awaited
+      }
+    } finally {
+      await next.catch(() => undefined);
+    }
+    await saving;
+  }
+
+  private async saveCheckpoint(last: RelayRow): Promise<void> {
     await this.options.dataSource.query(
       `INSERT INTO ${this.s}.relay_checkpoints (name, transaction_id, global_position)
        VALUES ($1, $2::xid8, $3)
@@ -149,9 +167,24 @@ export class EventRelay {
          SET transaction_id = EXCLUDED.transaction_id, global_position = EXCLUDED.global_position, updated_at = now()`,
       [this.name, last.transactionId, last.globalPosition],
     );
-    this.published += batch.length;
-    this.options.onPublished?.(batch.map(({ transactionId: _tx, ...envelope }) => envelope));
-    return batch.length;
+  }
+
+  private async send(batch: readonly RelayRow[]): Promise<void> {
+    await this.options.producer.send({
+      topic: this.options.topic,
+      acks: -1,
+      messages: batch.map((row) => ({
+        key: row.streamId,
+        value: row.value,
+        timestamp: String(row.occurredAtMs),
+        headers: {
+          'event-id': row.eventId,
+          'event-type': row.type,
+          'schema-version': String(row.schemaVersion),
+          'correlation-id': row.correlationId,
+        },
+      })),
+    });
   }
 
   /** Holds a session advisory lock so that one relay instance per service publishes at a time. */

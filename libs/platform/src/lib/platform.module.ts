@@ -167,7 +167,7 @@ export class PlatformModule implements NestModule {
               onPublished: (events) => {
                 metrics.relayPublished.inc(events.length);
                 const now = Date.now();
-                for (const event of events) metrics.relayLag.observe((now - Date.parse(event.occurredAt)) / 1000);
+                for (const event of events) metrics.relayLag.observe((now - event.occurredAtMs) / 1000);
               },
             });
           },
