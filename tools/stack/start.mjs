@@ -62,6 +62,30 @@ function announceAdmin(admin) {
   }
 }
 
+/**
+ * The key-encryption keyring (WARDEN_KEKS) passed to every app. Outside production one key is
+ * generated once (32 random bytes, `1:<base64>`) and kept in $WARDEN_STATE_DIR/keks (mode 0600).
+ */
+function resolveKeks(env) {
+  if (env.WARDEN_KEKS) return env.WARDEN_KEKS;
+  if (env.NODE_ENV === 'production') {
+    throw new Error('WARDEN_KEKS is not set: with NODE_ENV=production the keyring must be given');
+  }
+  const dir = stateDir(env);
+  const file = join(dir, 'keks');
+  if (existsSync(file)) {
+    const keyring = readFileSync(file, 'utf8').trim();
+    if (!keyring) throw new Error(`${file} is empty; delete it only if nothing was encrypted with it`);
+    if ((statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);
+    return keyring;
+  }
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const keyring = `1:${randomBytes(32).toString('base64')}`;
+  writeFileSync(file, `${keyring}\n`, { mode: 0o600, flag: 'wx' });
+  say(`generated a development keyring in ${file}`);
+  return keyring;
+}
+
 // --- app processes -------------------------------------------------------------
 
 /** Makes a pino JSON line readable on a terminal; other lines pass through unchanged. */
@@ -188,6 +212,7 @@ async function main() {
 
   const ports = portEnv(); // validates every <APP>_PORT before anything starts
   const admin = resolveAdmin(process.env);
+  const keks = resolveKeks(process.env);
 
   // Signals: during the infra step, remember them and stop right after it; later, stop at once.
   let infra = null;
@@ -225,6 +250,7 @@ async function main() {
     ...ports,
     WARDEN_ADMIN_USERNAME: admin.username,
     WARDEN_ADMIN_PASSWORD: admin.password,
+    WARDEN_KEKS: keks,
   };
   const width = Math.max(...apps.map((name) => name.length));
   say(`starting ${apps.join(', ')}`);

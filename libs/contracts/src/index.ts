@@ -11,3 +11,6 @@ export * from './customer-records/customer.events';
 /** Every event type Warden defines, at every schema version. */
 export const eventRegistry = new EventRegistry();
 for (const spec of customerEventSpecs) eventRegistry.register(spec);
+export * from './authorization/authorization.events';
+import { authorizationEventSpecs } from './authorization/authorization.events';
+for (const spec of authorizationEventSpecs) eventRegistry.register(spec);

@@ -1,0 +1,37 @@
+import { WardenError } from '@warden/contracts';
+
+export enum AuthErrorCode {
+  /** Unknown user, wrong password, disabled user: one answer, so the name's existence never shows. */
+  InvalidCredentials = 'INVALID_CREDENTIALS',
+  InvalidRefreshToken = 'INVALID_REFRESH_TOKEN',
+  AccountLocked = 'ACCOUNT_LOCKED',
+  RateLimited = 'RATE_LIMITED',
+  /** The password was right; a TOTP code is needed as well. */
+  MfaRequired = 'MFA_REQUIRED',
+}
+
+const statusOf: Record<AuthErrorCode, number> = {
+  [AuthErrorCode.InvalidCredentials]: 401,
+  [AuthErrorCode.InvalidRefreshToken]: 401,
+  [AuthErrorCode.AccountLocked]: 423,
+  [AuthErrorCode.RateLimited]: 429,
+  [AuthErrorCode.MfaRequired]: 401,
+};
+
+export class AuthError extends WardenError {
+  readonly status: number;
+  constructor(
+    readonly code: AuthErrorCode,
+    message: string,
+    /** For 423 and 429: when to try again (Retry-After and `retryAfterSeconds`). */
+    readonly retryAfterSeconds: number | null = null,
+  ) {
+    super(message);
+    this.status = statusOf[code];
+  }
+}
+
+export const invalidCredentials = (): AuthError =>
+  new AuthError(AuthErrorCode.InvalidCredentials, 'invalid user name or password');
+export const invalidRefreshToken = (): AuthError =>
+  new AuthError(AuthErrorCode.InvalidRefreshToken, 'the refresh token is invalid, expired or revoked');

@@ -1,0 +1,433 @@
+import { Topics } from '@warden/contracts';
+import { StaticKeyProvider } from '@warden/crypto';
+import {
+  createTestSchema,
+  dropTestSchema,
+  expectEventually,
+  launchApp,
+  readTopic,
+  testEnv,
+  testKafka,
+  uniqueName,
+  uniqueTopicPrefix,
+  type LaunchedApp,
+} from '@warden/testing';
+import { generate } from 'otplib';
+import { createLocalJWKSet, decodeProtectedHeader, generateKeyPair, jwtVerify, SignJWT, type JSONWebKeySet } from 'jose';
+import { randomBytes, randomInt } from 'node:crypto';
+import type { DataSource } from 'typeorm';
+import { privateKeyFromSeed } from './signing-keys/signing-key.service';
+
+type Tokens = { accessToken: string; refreshToken: string; expiresIn: number; tokenType: string };
+type ErrorBody = { statusCode: number; code: string; message: string; error: string; retryAfterSeconds?: number };
+
+/** A public-looking client address of the test's own (through the trusted loopback proxy). */
+const newIp = () => `198.18.${randomInt(0, 255)}.${randomInt(1, 254)}`;
+
+describe('authorization (running app)', () => {
+  const schema = uniqueName('e2e_auth');
+  const topicPrefix = uniqueTopicPrefix('e2e-auth');
+  const port = 40_000 + randomInt(0, 1000);
+  const adminUsername = uniqueName('admin');
+  const adminPassword = `admin-${randomBytes(18).toString('base64url')}`;
+  const keks = `1:${randomBytes(32).toString('base64')}`;
+  /** Every secret that went over the wire: none may appear in an event. */
+  const secrets: string[] = [adminPassword];
+  /** Clear e-mail addresses given to the API: events carry them masked only. */
+  const emails: string[] = [];
+  let app: LaunchedApp;
+  let inspector: DataSource;
+  let adminToken: string;
+
+  const call = async (path: string, init: { method?: string; body?: unknown; token?: string; ip?: string; headers?: Record<string, string> } = {}) => {
+    const res = await fetch(`${app.url}${path}`, {
+      method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
+      headers: {
+        ...(init.body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...(init.token ? { authorization: `Bearer ${init.token}` } : {}),
+        'x-forwarded-for': init.ip ?? newIp(),
+        ...init.headers,
+      },
+      body: init.body === undefined ? undefined : JSON.stringify(init.body),
+    });
+    const text = await res.text();
+    return { status: res.status, headers: res.headers, body: (text ? JSON.parse(text) : null) as never };
+  };
+  const login = async (username: string, password: string, ip = newIp(), headers: Record<string, string> = {}) => {
+    const res = await call('/v1/auth/login', { body: { username, password }, ip, headers });
+    if (res.status === 200) {
+      const tokens = res.body as Tokens;
+      secrets.push(tokens.accessToken, tokens.refreshToken);
+    }
+    return res as { status: number; headers: Headers; body: Tokens & ErrorBody };
+  };
+  const createUser = async (overrides: Record<string, unknown> = {}) => {
+    const username = uniqueName('user');
+    const password = `pw-${randomBytes(12).toString('base64url')}`;
+    secrets.push(password);
+    emails.push(`${username}@example.com`);
+    const res = await call('/v1/users', {
+      token: adminToken,
+      body: { username, password, displayName: 'Zoe Martin', email: `${username}@example.com`, roles: ['staff'], ...overrides },
+    });
+    expect(res.status).toBe(201);
+    return { username, password, user: res.body as { id: string; username: string; email: string } };
+  };
+
+  beforeAll(async () => {
+    const env = testEnv();
+    app = await launchApp('authorization', {
+      port,
+      env: {
+        AUTHORIZATION_PORT: String(port),
+        AUTHORIZATION_DB_SCHEMA: schema,
+        KAFKA_TOPIC_PREFIX: topicPrefix,
+        DATABASE_URL: env.databaseUrl,
+        REDIS_URL: env.redisUrl,
+        KAFKA_BROKERS: env.kafkaBrokers.join(','),
+        WARDEN_ADMIN_USERNAME: adminUsername,
+        WARDEN_ADMIN_PASSWORD: adminPassword,
+        WARDEN_KEKS: keks,
+        LOGIN_IP_MAX_FAILURES: '8',
+      },
+    });
+    ({ dataSource: inspector } = await createTestSchema('e2e_auth', [], schema));
+    const res = await login(adminUsername, adminPassword);
+    expect(res.status).toBe(200);
+    adminToken = res.body.accessToken;
+  });
+
+  afterAll(async () => {
+    await app?.stop();
+    await dropTestSchema(inspector, schema);
+  });
+
+  describe('login and tokens', () => {
+    it('logs the bootstrap admin in with a bearer token pair', async () => {
+      const res = await login(adminUsername, adminPassword);
+      expect(res.status).toBe(200);
+      expect(res.body).toEqual({ accessToken: expect.any(String), refreshToken: expect.any(String), expiresIn: 900, tokenType: 'Bearer' });
+      expect(Buffer.from(res.body.refreshToken, 'base64url')).toHaveLength(32);
+    });
+
+    it('serves the JWKS, against which the access token verifies with EdDSA and Warden claims', async () => {
+      const jwks = await call('/.well-known/jwks.json');
+      expect(jwks.status).toBe(200);
+      const keys = (jwks.body as JSONWebKeySet).keys;
+      expect(keys[0]).toEqual({ kty: 'OKP', crv: 'Ed25519', x: expect.any(String), kid: expect.any(String), alg: 'EdDSA', use: 'sig' });
+      expect(JSON.stringify(keys)).not.toMatch(/"d"/);
+      const { payload, protectedHeader } = await jwtVerify(adminToken, createLocalJWKSet(jwks.body as JSONWebKeySet), {
+        algorithms: ['EdDSA'],
+        issuer: 'warden-authorization',
+        audience: 'warden',
+      });
+      expect(protectedHeader).toMatchObject({ alg: 'EdDSA', kid: keys[0].kid });
+      expect(payload).toMatchObject({ username: adminUsername, roles: ['admin'], teamId: null, sub: expect.any(String), sid: expect.any(String) });
+      expect((payload.exp as number) - (payload.iat as number)).toBe(900);
+    });
+
+    describe('an admin endpoint refuses with 401', () => {
+      const expect401 = async (token: string | undefined, code: string) => {
+        const res = await call('/v1/users', { token });
+        expect(res.status).toBe(401);
+        expect((res.body as ErrorBody).code).toBe(code);
+      };
+
+      it('no token', () => expect401(undefined, 'UNAUTHENTICATED'));
+
+      it('a tampered token', async () => {
+        const [header, payload, signature] = adminToken.split('.');
+        const claims = JSON.parse(Buffer.from(payload, 'base64url').toString());
+        const forged = Buffer.from(JSON.stringify({ ...claims, roles: ['admin', 'security_officer'] })).toString('base64url');
+        await expect401(`${header}.${forged}.${signature}`, 'INVALID_TOKEN');
+      });
+
+      it('an `alg: none` token', async () => {
+        const [, payload] = adminToken.split('.');
+        const none = Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url');
+        await expect401(`${none}.${payload}.`, 'INVALID_TOKEN');
+      });
+
+      it('a token signed by an unknown key (unknown kid)', async () => {
+        const { privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
+        const now = Math.floor(Date.now() / 1000);
+        const token = await new SignJWT({ sid: crypto.randomUUID(), username: adminUsername, roles: ['admin'], teamId: null })
+          .setProtectedHeader({ alg: 'EdDSA', kid: crypto.randomUUID() })
+          .setIssuer('warden-authorization')
+          .setAudience('warden')
+          .setSubject(crypto.randomUUID())
+          .setIssuedAt(now)
+          .setExpirationTime(now + 300)
+          .sign(privateKey);
+        await expect401(token, 'INVALID_TOKEN');
+      });
+
+      it('an expired token, signed with the real key (unwrapped from signing_keys with the KEK)', async () => {
+        const [row]: Array<{ kid: string; private_wrapped: string; kek_version: number }> = await inspector.query(
+          `SELECT kid, private_wrapped, kek_version FROM "${schema}".signing_keys WHERE status = 'current'`,
+        );
+        const seed = await StaticKeyProvider.fromKeyring(keks).unwrap({ kekVersion: row.kek_version, ciphertext: row.private_wrapped });
+        const { payload } = await jwtVerify(adminToken, createLocalJWKSet((await call('/.well-known/jwks.json')).body as JSONWebKeySet));
+        const past = Math.floor(Date.now() / 1000) - 3600;
+        const expired = await new SignJWT({ ...payload, iat: past, exp: past + 900 })
+          .setProtectedHeader({ alg: 'EdDSA', kid: row.kid })
+          .sign(privateKeyFromSeed(seed));
+        await expect401(expired, 'INVALID_TOKEN');
+      });
+    });
+  });
+
+  describe('admin API', () => {
+    it('creates a user (201, no secret in the answer) who can then log in, and lists users by cursor', async () => {
+      const { username, password, user } = await createUser();
+      expect(user).toMatchObject({ username, email: `${username}@example.com`, roles: ['staff'], status: 'active', clearance: 'internal' });
+      expect(JSON.stringify(user)).not.toContain(password);
+      expect(JSON.stringify(user)).not.toMatch(/argon2|hash/i);
+      expect((await login(username, password)).status).toBe(200);
+
+      await createUser();
+      const first = await call('/v1/users?limit=1', { token: adminToken });
+      expect(first.status).toBe(200);
+      const page1 = first.body as { items: Array<{ id: string }>; nextCursor: string };
+      expect(page1.items).toHaveLength(1);
+      const page2 = (await call(`/v1/users?limit=1&cursor=${page1.nextCursor}`, { token: adminToken })).body as { items: Array<{ id: string }> };
+      expect(page2.items[0].id > page1.items[0].id).toBe(true);
+      const byName = (await call(`/v1/users?username=${username}`, { token: adminToken })).body as { items: Array<{ id: string }> };
+      expect(byName.items.map((u) => u.id)).toEqual([user.id]);
+    });
+
+    it('refuses a staff user with 403', async () => {
+      const { username, password } = await createUser();
+      const staff = await login(username, password);
+      const res = await call('/v1/users', { token: staff.body.accessToken });
+      expect(res.status).toBe(403);
+      expect((res.body as ErrorBody).code).toBe('FORBIDDEN');
+      expect((await call('/v1/auth/keys/rotate', { method: 'POST', token: staff.body.accessToken })).status).toBe(403);
+    });
+
+    it('refuses a weak password with 400 naming the rule, and a taken user name with 409', async () => {
+      const username = uniqueName('weak');
+      const weak = await call('/v1/users', {
+        token: adminToken,
+        body: { username, password: 'Password1234', displayName: 'W', email: 'w@example.com', roles: ['staff'] },
+      });
+      expect(weak.status).toBe(400);
+      expect(weak.body).toMatchObject({ code: 'WEAK_PASSWORD', message: 'password is too common' });
+      const short = await call('/v1/users', {
+        token: adminToken,
+        body: { username, password: 'short', displayName: 'W', email: 'w@example.com', roles: ['staff'] },
+      });
+      expect(short.body).toMatchObject({ code: 'WEAK_PASSWORD', message: 'password must have at least 12 characters' });
+
+      const { username: taken } = await createUser();
+      const dup = await call('/v1/users', {
+        token: adminToken,
+        body: { username: taken.toUpperCase(), password: 'plum-kettle-orbit-42', displayName: 'D', email: 'd@example.com', roles: ['staff'] },
+      });
+      expect(dup.status).toBe(409);
+      expect((dup.body as ErrorBody).code).toBe('USERNAME_TAKEN');
+    });
+
+    it('creates and lists teams, and puts a user in one', async () => {
+      const name = uniqueName('team');
+      const team = await call('/v1/teams', { token: adminToken, body: { name } });
+      expect(team.status).toBe(201);
+      const teamId = (team.body as { id: string }).id;
+      const { user, username, password } = await createUser({ teamId });
+      expect((await call('/v1/teams', { token: adminToken })).body).toEqual(expect.arrayContaining([expect.objectContaining({ id: teamId, name })]));
+      const { payload } = await jwtVerify((await login(username, password)).body.accessToken, createLocalJWKSet((await call('/.well-known/jwks.json')).body as JSONWebKeySet));
+      expect(payload.teamId).toBe(teamId);
+      const inTeam = (await call(`/v1/users?teamId=${teamId}`, { token: adminToken })).body as { items: Array<{ id: string }> };
+      expect(inTeam.items.map((u) => u.id)).toEqual([user.id]);
+    });
+  });
+
+  describe('failed logins', () => {
+    it('answers the same 401 for a wrong password and an unknown user', async () => {
+      const { username } = await createUser();
+      const wrong = await login(username, 'not-the-password-at-all');
+      const unknown = await login(uniqueName('nobody'), 'not-the-password-at-all');
+      expect(wrong.status).toBe(401);
+      expect(unknown.status).toBe(401);
+      expect(wrong.body).toEqual(unknown.body);
+      expect(wrong.body).toEqual({ statusCode: 401, error: 'Unauthorized', code: 'INVALID_CREDENTIALS', message: 'invalid user name or password' });
+    });
+
+    it('locks the name after 5 failures: 423 with Retry-After, even with the right password', async () => {
+      const { username, password } = await createUser();
+      for (let i = 0; i < 5; i += 1) expect((await login(username, `wrong-password-${i}`)).status).toBe(401);
+      const locked = await login(username, password);
+      expect(locked.status).toBe(423);
+      expect(locked.body).toMatchObject({ code: 'ACCOUNT_LOCKED', retryAfterSeconds: expect.any(Number) });
+      expect(locked.body.retryAfterSeconds).toBeGreaterThan(0);
+      expect(locked.body.retryAfterSeconds).toBeLessThanOrEqual(30);
+      expect(Number(locked.headers.get('retry-after'))).toBe(locked.body.retryAfterSeconds);
+    });
+
+    it('rate-limits an address after too many failures (429), whatever the names', async () => {
+      const ip = newIp();
+      for (let i = 0; i < 8; i += 1) expect((await login(uniqueName('nobody'), 'wrong-password-xyz', ip)).status).toBe(401);
+      const limited = await login(uniqueName('nobody'), 'wrong-password-xyz', ip);
+      expect(limited.status).toBe(429);
+      expect(limited.body).toMatchObject({ code: 'RATE_LIMITED', retryAfterSeconds: expect.any(Number) });
+      expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    });
+  });
+
+  describe('sessions', () => {
+    it('rotates refresh tokens; reusing a spent one kills the whole session', async () => {
+      const { username, password, user } = await createUser();
+      const first = (await login(username, password)).body;
+      const second = await call('/v1/auth/refresh', { body: { refreshToken: first.refreshToken } });
+      expect(second.status).toBe(200);
+      const rotated = second.body as Tokens;
+      secrets.push(rotated.accessToken, rotated.refreshToken);
+      expect(rotated.refreshToken).not.toBe(first.refreshToken);
+      expect((await call('/v1/auth/refresh', { body: { refreshToken: first.refreshToken } })).body).toMatchObject({
+        statusCode: 401,
+        code: 'INVALID_REFRESH_TOKEN',
+      });
+      expect((await call('/v1/auth/refresh', { body: { refreshToken: rotated.refreshToken } })).status).toBe(401);
+      // Its access tokens die with it.
+      const me = await call('/v1/auth/logout', { method: 'POST', token: rotated.accessToken });
+      expect(me.status).toBe(401);
+      const types: Array<{ type: string }> = await inspector.query(
+        `SELECT type FROM "${schema}".events WHERE data->>'userId' = $1 AND stream_id LIKE 'session-%' ORDER BY global_position`,
+        [user.id],
+      );
+      expect(types.map((t) => t.type)).toEqual(['LoginSucceeded', 'TokenRefreshed', 'RefreshTokenReuseDetected', 'SessionRevoked']);
+    });
+
+    it('logout refuses the access token at once and kills the refresh token', async () => {
+      const { username, password } = await createUser();
+      const tokens = (await login(username, password)).body;
+      expect((await call('/v1/auth/logout', { method: 'POST', token: tokens.accessToken })).status).toBe(204);
+      const after = await call('/v1/auth/logout', { method: 'POST', token: tokens.accessToken });
+      expect(after.status).toBe(401);
+      expect((after.body as ErrorBody).code).toBe('TOKEN_REVOKED');
+      expect((await call('/v1/auth/refresh', { body: { refreshToken: tokens.refreshToken } })).status).toBe(401);
+    });
+
+    it('records device, address and GeoIP; revoking all refuses every token of the user at once', async () => {
+      const { username, password, user } = await createUser();
+      const a = (await login(username, password, '8.8.8.8', { 'x-device-id': 'laptop-1', 'user-agent': 'e2e-agent' })).body;
+      const b = (await login(username, password, newIp())).body;
+      const sessions = (await call(`/v1/users/${user.id}/sessions`, { token: adminToken })).body as Array<Record<string, unknown>>;
+      expect(sessions).toHaveLength(2);
+      expect(sessions).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ deviceId: 'laptop-1', ip: '8.8.8.8', userAgent: 'e2e-agent', geo: { country: 'US', city: null }, status: 'active' }),
+          expect.objectContaining({ geo: null }),
+        ]),
+      );
+      expect((await call(`/v1/users/${user.id}/sessions`, { method: 'DELETE', token: adminToken })).status).toBe(204);
+      for (const token of [a.accessToken, b.accessToken]) {
+        const res = await call('/v1/auth/logout', { method: 'POST', token });
+        expect(res.status).toBe(401);
+        expect((res.body as ErrorBody).code).toBe('TOKEN_REVOKED');
+      }
+      expect((await call('/v1/auth/refresh', { body: { refreshToken: b.refreshToken } })).status).toBe(401);
+      const after = (await call(`/v1/users/${user.id}/sessions`, { token: adminToken })).body as Array<{ status: string }>;
+      expect(after.map((s) => s.status)).toEqual(['revoked', 'revoked']);
+    });
+
+    it('disabling a user ends their sessions and their logins', async () => {
+      const { username, password, user } = await createUser();
+      const tokens = (await login(username, password)).body;
+      const res = await call(`/v1/users/${user.id}`, { method: 'PATCH', token: adminToken, body: { status: 'disabled', statusReason: 'left' } });
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ status: 'disabled' });
+      expect((await call('/v1/auth/logout', { method: 'POST', token: tokens.accessToken })).status).toBe(401);
+      expect((await login(username, password)).body).toMatchObject({ code: 'INVALID_CREDENTIALS' });
+      const bad = await call(`/v1/users/${user.id}`, { method: 'PATCH', token: adminToken, body: { status: 'suspended' } });
+      expect(bad.status).toBe(409);
+      const types: Array<{ type: string }> = await inspector.query(`SELECT type FROM "${schema}".events WHERE stream_id = $1 ORDER BY stream_version`, [
+        `user-${user.id}`,
+      ]);
+      expect(types.map((t) => t.type)).toEqual(['UserCreated', 'UserStatusChanged', 'UserDisabled']);
+    });
+  });
+
+  describe('two-factor authentication (TOTP)', () => {
+    it('enrols, confirms, then requires a fresh code at login', async () => {
+      const { username, password, user } = await createUser();
+      const token = (await login(username, password)).body.accessToken;
+      const enrolled = await call('/v1/auth/mfa/enroll', { method: 'POST', token });
+      expect(enrolled.status).toBe(200);
+      const { secret, otpauthUri } = enrolled.body as { secret: string; otpauthUri: string };
+      secrets.push(secret);
+      expect(otpauthUri).toMatch(/^otpauth:\/\/totp\//);
+      expect((await call('/v1/auth/mfa/confirm', { token, body: { totp: '000000' } })).body).toMatchObject({ code: 'INVALID_MFA_CODE' });
+      const code = await generate({ secret });
+      expect((await call('/v1/auth/mfa/confirm', { token, body: { totp: code } })).status).toBe(204);
+      expect((await call('/v1/auth/mfa/enroll', { method: 'POST', token })).status).toBe(409);
+
+      const without = await login(username, password);
+      expect(without.status).toBe(401);
+      expect(without.body.code).toBe('MFA_REQUIRED');
+      const wrong = await call('/v1/auth/login', { body: { username, password, totp: code === '123456' ? '654321' : '123456' } });
+      expect(wrong.body).toMatchObject({ code: 'INVALID_CREDENTIALS' });
+      // The code used to confirm is spent; the next step's code (within the ±30 s tolerance) logs in once.
+      const next = await generate({ secret, epoch: Math.floor(Date.now() / 1000) + 30 });
+      const ok = await call('/v1/auth/login', { body: { username, password, totp: next } });
+      expect(ok.status).toBe(200);
+      secrets.push((ok.body as Tokens).accessToken, (ok.body as Tokens).refreshToken);
+      const replay = await call('/v1/auth/login', { body: { username, password, totp: next } });
+      expect(replay.status).toBe(401);
+      const sessions = (await call(`/v1/users/${user.id}/sessions`, { token: adminToken })).body as Array<{ mfa: boolean }>;
+      expect(sessions.some((s) => s.mfa)).toBe(true);
+      const [{ count }]: Array<{ count: string }> = await inspector.query(
+        `SELECT count(*) FROM "${schema}".events WHERE type = 'MfaEnabled' AND stream_id = $1`,
+        [`user-${user.id}`],
+      );
+      expect(Number(count)).toBe(1);
+    });
+  });
+
+  describe('signing key rotation', () => {
+    it('signs with the new key; the old one stays in the JWKS so its tokens still verify', async () => {
+      const oldKid = decodeProtectedHeader(adminToken).kid;
+      const rotated = await call('/v1/auth/keys/rotate', { method: 'POST', token: adminToken });
+      expect(rotated.status).toBe(200);
+      const newKid = (rotated.body as { kid: string }).kid;
+      expect(newKid).not.toBe(oldKid);
+      const jwks = (await call('/.well-known/jwks.json')).body as JSONWebKeySet;
+      expect(jwks.keys.map((k) => k.kid)).toEqual(expect.arrayContaining([oldKid, newKid]));
+      const fresh = (await login(adminUsername, adminPassword)).body.accessToken;
+      expect(decodeProtectedHeader(fresh).kid).toBe(newKid);
+      await jwtVerify(fresh, createLocalJWKSet(jwks));
+      await jwtVerify(adminToken, createLocalJWKSet(jwks));
+      // The guard re-reads the JWKS for the unknown kid (after its short cool-down).
+      await expectEventually(async () => expect((await call('/v1/teams', { token: fresh })).status).toBe(200), { timeoutMs: 10_000, intervalMs: 500 });
+      expect((await call('/v1/teams', { token: adminToken })).status).toBe(200);
+    });
+  });
+
+  describe('the trail', () => {
+    it('stores and publishes events without any password, token, refresh token or clear e-mail', async () => {
+      const rows: Array<{ event_id: string; type: string; data: unknown; actor: unknown }> = await inspector.query(
+        `SELECT event_id, type, data, actor FROM "${schema}".events ORDER BY global_position`,
+      );
+      const types = new Set(rows.map((r) => r.type));
+      for (const type of ['MfaEnabled', 'UserCreated', 'TeamCreated', 'LoginSucceeded', 'LoginFailed', 'SessionRevoked', 'TokenRefreshed', 'RefreshTokenReuseDetected', 'UserDisabled']) {
+        expect(types).toContain(type);
+      }
+      const stored = JSON.stringify(rows);
+      expect(secrets.length).toBeGreaterThan(20);
+      for (const secret of secrets) expect(stored).not.toContain(secret);
+      expect(stored).not.toMatch(/\$argon2id\$/);
+      for (const email of emails) expect(stored).not.toContain(email);
+      const userCreated = rows.filter((r) => r.type === 'UserCreated').map((r) => (r.data as { email: string }).email);
+      for (const email of userCreated) expect(email).toMatch(/^.?\*\*\*@/);
+
+      const ids = new Set(rows.map((r) => r.event_id));
+      const messages = await readTopic(testKafka('e2e-auth-reader'), `${topicPrefix}${Topics.events('authorization')}`, {
+        until: (read) => read.filter((m) => ids.has((JSON.parse(m.value) as { eventId: string }).eventId)).length >= ids.size,
+      });
+      const published = messages.map((m) => m.value).join('\n');
+      expect(messages.length).toBeGreaterThanOrEqual(ids.size);
+      for (const secret of secrets) expect(published).not.toContain(secret);
+      expect(published).not.toMatch(/\$argon2id\$/);
+    });
+  });
+});

@@ -1,0 +1,55 @@
+import { ConfigError } from '@warden/platform';
+import { loadAuthorizationConfig } from './config';
+
+const keks = `1:${Buffer.alloc(32, 7).toString('base64')}`;
+
+describe('authorization config', () => {
+  it('has the documented defaults', () => {
+    const config = loadAuthorizationConfig({ WARDEN_KEKS: keks });
+    expect(config).toMatchObject({
+      AUTHORIZATION_PORT: 3001,
+      AUTHORIZATION_DB_SCHEMA: 'authorization',
+      WARDEN_ADMIN_USERNAME: 'admin',
+      ACCESS_TOKEN_TTL_SECONDS: 900,
+      REFRESH_TOKEN_TTL_SECONDS: 30 * 24 * 3600,
+      AUTH_ISSUER: 'warden-authorization',
+      AUTH_AUDIENCE: 'warden',
+      TRUSTED_PROXIES: ['loopback'],
+      AUTH_JWKS_URL: 'http://127.0.0.1:3001/.well-known/jwks.json',
+    });
+    expect(config.WARDEN_ADMIN_PASSWORD).toBeUndefined();
+  });
+
+  it('verifies tokens against its own JWKS on its own port unless told otherwise', () => {
+    expect(loadAuthorizationConfig({ WARDEN_KEKS: keks, AUTHORIZATION_PORT: '4001', HOST: '0.0.0.0' }).AUTH_JWKS_URL).toBe(
+      'http://127.0.0.1:4001/.well-known/jwks.json',
+    );
+  });
+
+  it('requires WARDEN_ADMIN_PASSWORD in production, naming it', () => {
+    expect(() => loadAuthorizationConfig({ WARDEN_KEKS: keks, NODE_ENV: 'production' })).toThrow(ConfigError);
+    expect(() => loadAuthorizationConfig({ WARDEN_KEKS: keks, NODE_ENV: 'production' })).toThrow(/WARDEN_ADMIN_PASSWORD: is required when NODE_ENV=production/);
+    expect(loadAuthorizationConfig({ WARDEN_KEKS: keks, NODE_ENV: 'production', WARDEN_ADMIN_PASSWORD: 'x'.repeat(16) })).toBeDefined();
+  });
+
+  it('requires a valid WARDEN_KEKS keyring, naming it without echoing the key', () => {
+    expect(() => loadAuthorizationConfig({})).toThrow(/WARDEN_KEKS: is required/);
+    const short = `1:${Buffer.alloc(16, 1).toString('base64')}`;
+    let message = '';
+    try {
+      loadAuthorizationConfig({ WARDEN_KEKS: short });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toMatch(/WARDEN_KEKS: .*must be 32 bytes/);
+    expect(message).not.toContain(short.slice(2));
+  });
+
+  it('parses TRUSTED_PROXIES as a list and refuses nonsense', () => {
+    expect(loadAuthorizationConfig({ WARDEN_KEKS: keks, TRUSTED_PROXIES: 'loopback, 10.0.0.0/8' }).TRUSTED_PROXIES).toEqual([
+      'loopback',
+      '10.0.0.0/8',
+    ]);
+    expect(() => loadAuthorizationConfig({ WARDEN_KEKS: keks, TRUSTED_PROXIES: 'everyone' })).toThrow(/TRUSTED_PROXIES/);
+  });
+});

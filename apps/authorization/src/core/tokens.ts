@@ -1,0 +1,3 @@
+/** DI tokens of the authorization service. */
+export const AUTH_CONFIG = Symbol('authorization.config');
+export const KEK_PROVIDER = Symbol('authorization.kek-provider');

@@ -1,0 +1,6 @@
+export type CreateTeam = {
+  type: 'CreateTeam';
+  data: { teamId: string; name: string; parentId: string | null; supervisorId: string | null };
+};
+
+export type TeamCommand = CreateTeam;

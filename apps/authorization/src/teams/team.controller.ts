@@ -1,0 +1,34 @@
+import { Body, Controller, Get, HttpCode, Post, Req } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { commandMetadata, ZodValidationPipe } from '@warden/platform';
+import { CurrentPrincipal, Roles, type Principal } from '@warden/security';
+import type { Request } from 'express';
+import { z } from 'zod';
+import { createTeamBody, type CreateTeamBody, type TeamView } from './team.dto';
+import { TeamService } from './team.service';
+
+@ApiTags('teams')
+@ApiBearerAuth()
+@Controller('v1/teams')
+@Roles('admin')
+export class TeamController {
+  constructor(private readonly teams: TeamService) {}
+
+  @Post()
+  @HttpCode(201)
+  @ApiOperation({ summary: 'Create a team (admin)' })
+  @ApiBody({ schema: z.toJSONSchema(createTeamBody, { io: 'input' }) as object })
+  create(
+    @Body(new ZodValidationPipe(createTeamBody)) body: CreateTeamBody,
+    @CurrentPrincipal() principal: Principal,
+    @Req() req: Request,
+  ): Promise<TeamView> {
+    return this.teams.create(body, commandMetadata(req, principal));
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'List teams (admin)' })
+  list(): Promise<TeamView[]> {
+    return this.teams.list();
+  }
+}

@@ -1,0 +1,24 @@
+import { WardenError } from '@warden/contracts';
+
+export enum TeamErrorCode {
+  AlreadyExists = 'TEAM_ALREADY_EXISTS',
+  NameTaken = 'TEAM_NAME_TAKEN',
+  InvalidReference = 'TEAM_INVALID_REFERENCE',
+}
+
+const statusOf: Record<TeamErrorCode, number> = {
+  [TeamErrorCode.AlreadyExists]: 409,
+  [TeamErrorCode.NameTaken]: 409,
+  [TeamErrorCode.InvalidReference]: 400,
+};
+
+export class TeamError extends WardenError {
+  readonly status: number;
+  constructor(
+    readonly code: TeamErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.status = statusOf[code];
+  }
+}

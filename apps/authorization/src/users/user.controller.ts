@@ -1,0 +1,86 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Req } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { commandMetadata, ZodValidationPipe } from '@warden/platform';
+import { CurrentPrincipal, Roles, type Principal } from '@warden/security';
+import type { Request } from 'express';
+import { z } from 'zod';
+import type { SessionView } from '../sessions/session.dto';
+import { SessionService } from '../sessions/session.service';
+import {
+  createUserBody,
+  listUsersQuery,
+  updateUserBody,
+  userIdParam,
+  type CreateUserBody,
+  type ListUsersQuery,
+  type Page,
+  type UpdateUserBody,
+  type UserView,
+} from './user.dto';
+import { UserService } from './user.service';
+
+@ApiTags('users')
+@ApiBearerAuth()
+@Controller('v1/users')
+@Roles('admin')
+export class UserController {
+  constructor(
+    private readonly users: UserService,
+    private readonly sessions: SessionService,
+  ) {}
+
+  @Post()
+  @HttpCode(201)
+  @ApiOperation({ summary: 'Create a user (admin)' })
+  @ApiBody({ schema: z.toJSONSchema(createUserBody, { io: 'input' }) as object })
+  create(
+    @Body(new ZodValidationPipe(createUserBody)) body: CreateUserBody,
+    @CurrentPrincipal() principal: Principal,
+    @Req() req: Request,
+  ): Promise<UserView> {
+    return this.users.create(body, commandMetadata(req, principal));
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'List users (admin), filtered by username, teamId, status; cursor paging' })
+  list(@Query(new ZodValidationPipe(listUsersQuery)) query: ListUsersQuery): Promise<Page<UserView>> {
+    return this.users.list(query);
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'Read a user (admin)' })
+  get(@Param('id', new ZodValidationPipe(userIdParam)) id: string): Promise<UserView> {
+    return this.users.get(id);
+  }
+
+  @Patch(':id')
+  @ApiOperation({ summary: 'Change a user (admin); suspending or disabling ends every session' })
+  @ApiBody({ schema: z.toJSONSchema(updateUserBody, { io: 'input' }) as object })
+  update(
+    @Param('id', new ZodValidationPipe(userIdParam)) id: string,
+    @Body(new ZodValidationPipe(updateUserBody)) body: UpdateUserBody,
+    @CurrentPrincipal() principal: Principal,
+    @Req() req: Request,
+  ): Promise<UserView> {
+    return this.users.update(id, body, commandMetadata(req, principal));
+  }
+
+  @Get(':id/sessions')
+  @ApiOperation({ summary: "A user's sessions (admin)" })
+  async listSessions(@Param('id', new ZodValidationPipe(userIdParam)) id: string): Promise<SessionView[]> {
+    await this.users.get(id);
+    return this.sessions.listForUser(id);
+  }
+
+  @Delete(':id/sessions')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'End every session of a user at once (admin)' })
+  async revokeSessions(
+    @Param('id', new ZodValidationPipe(userIdParam)) id: string,
+    @CurrentPrincipal() principal: Principal,
+    @Req() req: Request,
+  ): Promise<void> {
+    await this.users.get(id);
+    await this.sessions.revokeAll(id, 'revoked_by_admin', commandMetadata(req, principal));
+  }
+}

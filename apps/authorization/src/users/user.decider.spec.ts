@@ -1,0 +1,156 @@
+import type { UserCreatedData, UserEvent } from '@warden/contracts';
+import { v7 as uuidv7 } from 'uuid';
+import type { CreateUser, UserCommand } from './user.commands';
+import { decide, evolve, initialUserState, type UserState } from './user.decider';
+import { UserError, UserErrorCode } from './user.exception';
+
+/** `given(past events).when(command).then(new events)` or `.thenThrows(code, status)`. */
+function given(past: readonly UserEvent[]) {
+  const state = past.reduce<UserState>(evolve, initialUserState);
+  return {
+    when(command: UserCommand) {
+      const run = () => decide(command, state);
+      return {
+        then(expected: readonly UserEvent[]): void {
+          expect(run()).toEqual(expected);
+        },
+        thenThrows(code: UserErrorCode, status: number): UserError {
+          let thrown: unknown;
+          try {
+            run();
+          } catch (error) {
+            thrown = error;
+          }
+          expect(thrown).toBeInstanceOf(UserError);
+          expect(thrown).toMatchObject({ code, status });
+          return thrown as UserError;
+        },
+      };
+    },
+  };
+}
+
+const userId = uuidv7();
+const create = (overrides: Partial<CreateUser['data']> = {}): CreateUser => ({
+  type: 'CreateUser',
+  data: {
+    userId,
+    username: 'ada.lovelace',
+    displayName: 'Ada Lovelace',
+    maskedEmail: 'a***@example.com',
+    roles: ['staff'],
+    teamId: null,
+    managerId: null,
+    clearance: 'internal',
+    ...overrides,
+  },
+});
+const createdData: UserCreatedData = {
+  userId,
+  username: 'ada.lovelace',
+  displayName: 'Ada Lovelace',
+  email: 'a***@example.com',
+  roles: ['staff'],
+  teamId: null,
+  managerId: null,
+  clearance: 'internal',
+  status: 'active',
+};
+const created: UserEvent = { type: 'UserCreated', data: createdData };
+const statusChanged = (from: UserState['status'], to: 'active' | 'suspended' | 'disabled'): UserEvent => ({
+  type: 'UserStatusChanged',
+  data: { userId, from: from as 'active', to, reason: null },
+});
+
+describe('User', () => {
+  describe('CreateUser', () => {
+    it('records UserCreated, active, with the masked e-mail only', () => {
+      given([]).when(create()).then([created]);
+    });
+
+    it('refuses a second creation of the same user with USER_ALREADY_EXISTS (409)', () => {
+      given([created]).when(create()).thenThrows(UserErrorCode.AlreadyExists, 409);
+    });
+  });
+
+  describe('UpdateUser', () => {
+    it('records only the fields that change', () => {
+      given([created])
+        .when({ type: 'UpdateUser', data: { userId, displayName: 'Ada King', roles: ['staff'], clearance: 'confidential' } })
+        .then([{ type: 'UserUpdated', data: { userId, displayName: 'Ada King', clearance: 'confidential' } }]);
+    });
+
+    it('records nothing when nothing changes (roles compared as a set)', () => {
+      given([{ type: 'UserCreated', data: { ...createdData, roles: ['staff', 'hr'] } }])
+        .when({ type: 'UpdateUser', data: { userId, roles: ['hr', 'staff'], teamId: null } })
+        .then([]);
+    });
+
+    it('refuses an unknown user with USER_NOT_FOUND (404)', () => {
+      given([]).when({ type: 'UpdateUser', data: { userId, displayName: 'X' } }).thenThrows(UserErrorCode.NotFound, 404);
+    });
+  });
+
+  describe('ChangeUserStatus', () => {
+    it('suspends an active user', () => {
+      given([created])
+        .when({ type: 'ChangeUserStatus', data: { userId, to: 'suspended', reason: 'leave' } })
+        .then([{ type: 'UserStatusChanged', data: { userId, from: 'active', to: 'suspended', reason: 'leave' } }]);
+    });
+
+    it('disabling records UserStatusChanged and UserDisabled', () => {
+      given([created])
+        .when({ type: 'ChangeUserStatus', data: { userId, to: 'disabled', reason: 'left the company' } })
+        .then([
+          { type: 'UserStatusChanged', data: { userId, from: 'active', to: 'disabled', reason: 'left the company' } },
+          { type: 'UserDisabled', data: { userId, reason: 'left the company' } },
+        ]);
+    });
+
+    it('re-enables a disabled user', () => {
+      given([created, statusChanged('active', 'disabled')])
+        .when({ type: 'ChangeUserStatus', data: { userId, to: 'active', reason: null } })
+        .then([{ type: 'UserStatusChanged', data: { userId, from: 'disabled', to: 'active', reason: null } }]);
+    });
+
+    it('refuses disabled → suspended with USER_INVALID_STATUS_TRANSITION (409)', () => {
+      const error = given([created, statusChanged('active', 'disabled')])
+        .when({ type: 'ChangeUserStatus', data: { userId, to: 'suspended', reason: null } })
+        .thenThrows(UserErrorCode.InvalidTransition, 409);
+      expect(error.message).toBe('a disabled user cannot become suspended');
+    });
+
+    it('records nothing when the status is already the one asked for', () => {
+      given([created]).when({ type: 'ChangeUserStatus', data: { userId, to: 'active', reason: null } }).then([]);
+    });
+  });
+
+  describe('ChangePassword', () => {
+    it('records PasswordChanged with the user id only', () => {
+      given([created]).when({ type: 'ChangePassword', data: { userId } }).then([{ type: 'PasswordChanged', data: { userId } }]);
+    });
+  });
+
+  describe('EnableMfa', () => {
+    it('records MfaEnabled once', () => {
+      given([created]).when({ type: 'EnableMfa', data: { userId } }).then([{ type: 'MfaEnabled', data: { userId } }]);
+    });
+
+    it('refuses a second enabling with MFA_ALREADY_ENABLED (409)', () => {
+      given([created, { type: 'MfaEnabled', data: { userId } }])
+        .when({ type: 'EnableMfa', data: { userId } })
+        .thenThrows(UserErrorCode.MfaAlreadyEnabled, 409);
+    });
+  });
+
+  describe('evolve', () => {
+    it('applies updates and status changes to the state', () => {
+      const state = [
+        created,
+        { type: 'UserUpdated', data: { userId, teamId: 'team-1', roles: ['supervisor'] } } as UserEvent,
+        statusChanged('active', 'suspended'),
+      ].reduce<UserState>(evolve, initialUserState);
+      expect(state).toMatchObject({ status: 'suspended', id: userId, teamId: 'team-1', roles: ['supervisor'], displayName: 'Ada Lovelace' });
+    });
+  });
+});

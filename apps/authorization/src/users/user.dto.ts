@@ -1,0 +1,65 @@
+import { clearanceSchema, userRoleSchema, userStatusSchema } from '@warden/contracts';
+import { z } from 'zod';
+
+const roles = z.array(userRoleSchema).min(1, 'must name at least one role').max(6).transform((r) => [...new Set(r)]);
+
+export const createUserBody = z.strictObject({
+  username: z
+    .string()
+    .trim()
+    .min(3)
+    .max(100)
+    .regex(/^[A-Za-z0-9._@-]+$/, 'may contain only letters, digits, dot, underscore, @ and hyphen'),
+  /** Checked against the password policy by the service (the message names the rule). */
+  password: z.string().max(1024),
+  displayName: z.string().trim().min(1, 'must not be empty').max(200),
+  email: z.email().max(320),
+  roles,
+  teamId: z.uuid().nullable().default(null),
+  managerId: z.uuid().nullable().default(null),
+  clearance: clearanceSchema.default('internal'),
+});
+export type CreateUserBody = z.infer<typeof createUserBody>;
+
+export const updateUserBody = z
+  .strictObject({
+    displayName: z.string().trim().min(1, 'must not be empty').max(200),
+    email: z.email().max(320),
+    roles,
+    teamId: z.uuid().nullable(),
+    managerId: z.uuid().nullable(),
+    clearance: clearanceSchema,
+    status: userStatusSchema,
+    statusReason: z.string().trim().min(1).max(500),
+  })
+  .partial()
+  .refine((body) => Object.keys(body).length > 0, 'must change at least one field');
+export type UpdateUserBody = z.infer<typeof updateUserBody>;
+
+export const listUsersQuery = z.strictObject({
+  username: z.string().trim().min(1).max(100).optional(),
+  teamId: z.uuid().optional(),
+  status: userStatusSchema.optional(),
+  cursor: z.uuid({ message: 'must be the nextCursor of a previous page' }).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+export type ListUsersQuery = z.infer<typeof listUsersQuery>;
+
+export const userIdParam = z.uuid({ message: 'must be a user id (UUID)' });
+
+export type UserView = {
+  id: string;
+  username: string;
+  displayName: string;
+  email: string;
+  roles: string[];
+  teamId: string | null;
+  managerId: string | null;
+  clearance: string;
+  status: string;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+};
+
+export type Page<T> = { items: T[]; nextCursor: string | null };

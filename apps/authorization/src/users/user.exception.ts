@@ -1,0 +1,32 @@
+import { WardenError } from '@warden/contracts';
+
+export enum UserErrorCode {
+  AlreadyExists = 'USER_ALREADY_EXISTS',
+  UsernameTaken = 'USERNAME_TAKEN',
+  NotFound = 'USER_NOT_FOUND',
+  InvalidTransition = 'USER_INVALID_STATUS_TRANSITION',
+  WeakPassword = 'WEAK_PASSWORD',
+  InvalidReference = 'USER_INVALID_REFERENCE',
+  MfaAlreadyEnabled = 'MFA_ALREADY_ENABLED',
+}
+
+const statusOf: Record<UserErrorCode, number> = {
+  [UserErrorCode.AlreadyExists]: 409,
+  [UserErrorCode.UsernameTaken]: 409,
+  [UserErrorCode.NotFound]: 404,
+  [UserErrorCode.InvalidTransition]: 409,
+  [UserErrorCode.WeakPassword]: 400,
+  [UserErrorCode.InvalidReference]: 400,
+  [UserErrorCode.MfaAlreadyEnabled]: 409,
+};
+
+export class UserError extends WardenError {
+  readonly status: number;
+  constructor(
+    readonly code: UserErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.status = statusOf[code];
+  }
+}
