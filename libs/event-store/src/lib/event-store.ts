@@ -1,4 +1,6 @@
 import { hashEvent, GENESIS_HASH, type EventEnvelope, type EventRegistry } from '@warden/contracts';
+import { createHash } from 'node:crypto';
+import type { Pool, PoolClient, QueryResultRow } from 'pg';
 import type { DataSource, EntityManager } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import { StreamVersionConflict } from './event-store.errors';
@@ -233,7 +235,8 @@ export class EventStore {
     const last = envelopes[envelopes.length - 1];
     const column = <K extends keyof EventEnvelope>(key: K) => envelopes.map((e) => e[key]);
     const json = <K extends keyof EventEnvelope>(key: K) => envelopes.map((e) => JSON.stringify(e[key]));
-    const rows: Array<{ global_position: string; stream_version: number }> = await manager.query(
+    const rows = await this.prepared<{ global_position: string; stream_version: number }>(
+      manager,
       `WITH head AS (
          INSERT INTO ${this.s}.streams (stream_id, stream_version, last_hash) VALUES ($1, $2, $3)
          ON CONFLICT (stream_id) DO UPDATE
@@ -273,6 +276,21 @@ export class EventStore {
     if (rows.length === 0) return null;
     const positions = new Map(rows.map((r) => [r.stream_version, Number(r.global_position)]));
     return envelopes.map((e) => ({ ...e, globalPosition: positions.get(e.streamVersion) as number }));
+  }
+
+  /**
+   * Runs a statement as a named prepared statement (planned once per connection), on the
+   * transaction's connection when `manager` belongs to one, else on a pooled connection.
+   */
+  private async prepared<R>(manager: EntityManager, text: string, values: unknown[]): Promise<R[]> {
+    const name = `warden_${createHash('sha1').update(text).digest('hex').slice(0, 24)}`;
+    const runner = manager.queryRunner;
+    if (runner && !runner.isReleased) {
+      const client = (await runner.connect()) as PoolClient;
+      return (await client.query<R & QueryResultRow>({ name, text, values })).rows;
+    }
+    const pool = (this.options.dataSource.driver as unknown as { master: Pool }).master;
+    return (await pool.query<R & QueryResultRow>({ name, text, values })).rows;
   }
 
   private async project(manager: EntityManager, events: EventEnvelope[]): Promise<void> {
