@@ -14,6 +14,7 @@ import {
 } from '@warden/testing';
 import { generate } from 'otplib';
 import { createLocalJWKSet, decodeProtectedHeader, generateKeyPair, jwtVerify, SignJWT, type JSONWebKeySet } from 'jose';
+import Redis from 'ioredis';
 import { randomBytes, randomInt } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { privateKeyFromSeed } from './signing-keys/signing-key.service';
@@ -339,7 +340,7 @@ describe('authorization (running app)', () => {
       expect(res.body).toMatchObject({ status: 'disabled' });
       expect((await call('/v1/auth/logout', { method: 'POST', token: tokens.accessToken })).status).toBe(401);
       expect((await login(username, password)).body).toMatchObject({ code: 'INVALID_CREDENTIALS' });
-      const bad = await call(`/v1/users/${user.id}`, { method: 'PATCH', token: adminToken, body: { status: 'suspended' } });
+      const bad = await call(`/v1/users/${user.id}`, { method: 'PATCH', token: adminToken, body: { status: 'departing' } });
       expect(bad.status).toBe(409);
       const types: Array<{ type: string }> = await inspector.query(`SELECT type FROM "${schema}".events WHERE stream_id = $1 ORDER BY stream_version`, [
         `user-${user.id}`,
@@ -400,6 +401,187 @@ describe('authorization (running app)', () => {
       // The guard re-reads the JWKS for the unknown kid (after its short cool-down).
       await expectEventually(async () => expect((await call('/v1/teams', { token: fresh })).status).toBe(200), { timeoutMs: 10_000, intervalMs: 500 });
       expect((await call('/v1/teams', { token: adminToken })).status).toBe(200);
+    });
+  });
+
+  describe('roles, abilities, grants and decisions', () => {
+    type Rule = { action: string[]; subject: string; inverted: boolean; conditions?: Record<string, unknown>; source: { kind: string; id: string } };
+    type Ability = { userId: string; policyVersion: number; rules: Rule[]; validUntil: string | null };
+    type Grant = { id: string; status: string; userId: string };
+    const reveal = [{ action: 'reveal', subject: 'Customer', conditions: { owner: 'me' } }];
+    const inSeconds = (s: number) => new Date(Date.now() + s * 1000).toISOString();
+    const tokenOf = async (username: string, password: string) => (await login(username, password)).body.accessToken;
+    const abilityOf = async (userId: string, token: string) => {
+      const res = await call(`/v1/users/${userId}/ability`, { token });
+      expect(res.status).toBe(200);
+      return res.body as Ability;
+    };
+    const newTeam = async (body: Record<string, unknown>) => {
+      const res = await call('/v1/teams', { token: adminToken, body: { name: uniqueName('team'), ...body } });
+      expect(res.status).toBe(201);
+      return (res.body as { id: string }).id;
+    };
+
+    it('seeds the default roles once and lists them to any signed-in user', async () => {
+      const { username, password } = await createUser();
+      const res = await call('/v1/roles', { token: await tokenOf(username, password) });
+      expect(res.status).toBe(200);
+      const roles = res.body as Array<{ name: string; builtIn: boolean }>;
+      for (const name of ['admin', 'security_officer', 'supervisor', 'staff', 'hr', 'auditor', 'partner']) {
+        expect(roles).toContainEqual(expect.objectContaining({ name, builtIn: true }));
+      }
+      const [{ count }]: Array<{ count: string }> = await inspector.query(`SELECT count(*) FROM "${schema}".events WHERE type = 'RoleDefined' AND stream_id = 'role-auditor'`);
+      expect(Number(count)).toBe(1);
+    });
+
+    it('creates an auditor, and refuses an unknown role with 400', async () => {
+      const { user } = await createUser({ roles: ['auditor'] });
+      expect(user).toMatchObject({ roles: ['auditor'] });
+      const bad = await call('/v1/users', {
+        token: adminToken,
+        body: { username: uniqueName('user'), password: 'plum-kettle-orbit-42', displayName: 'N', email: 'n@example.com', roles: ['wizard'] },
+      });
+      expect(bad.status).toBe(400);
+      expect(bad.body).toMatchObject({ code: 'USER_UNKNOWN_ROLE', message: 'body.roles: unknown role wizard' });
+    });
+
+    it('defines a custom role (admin only, validated), assigns it, and bumps holders on a change', async () => {
+      const name = `reviewer_${randomInt(0, 1e9)}`;
+      const body = { name, description: 'Reads own customers', permissions: [{ action: 'read', subject: 'Customer', conditions: { owner: 'me' } }], mfaRequired: false };
+      const staff = await createUser();
+      const staffToken = await tokenOf(staff.username, staff.password);
+      expect((await call('/v1/roles', { token: staffToken, body })).status).toBe(403);
+      const invalid = await call('/v1/roles', { token: adminToken, body: { ...body, permissions: [{ action: 'fly', subject: 'Customer' }] } });
+      expect(invalid.status).toBe(400);
+      const created = await call('/v1/roles', { token: adminToken, body });
+      expect(created.status).toBe(201);
+      expect(created.body).toMatchObject({ name, builtIn: false, permissions: body.permissions });
+      expect((await call('/v1/roles', { token: adminToken, body })).status).toBe(409);
+
+      const holder = await createUser({ roles: [name] });
+      const token = await tokenOf(holder.username, holder.password);
+      const before = await abilityOf(holder.user.id, token);
+      expect(before.rules).toEqual([expect.objectContaining({ action: ['read'], subject: 'Customer', conditions: { ownerId: holder.user.id }, source: { kind: 'role', id: name } })]);
+      const { name: _name, ...definition } = body;
+      const changed = { ...definition, permissions: [...body.permissions, { action: 'export', subject: 'Customer', conditions: { owner: 'me' } }] };
+      const put = await call(`/v1/roles/${name}`, { method: 'PUT', token: adminToken, body: changed });
+      expect(put.status).toBe(200);
+      const after = await abilityOf(holder.user.id, token);
+      expect(after.policyVersion).toBeGreaterThan(before.policyVersion);
+      expect(after.rules.map((r) => r.action)).toEqual([['read'], ['export']]);
+      const redis = new Redis(testEnv().redisUrl);
+      try {
+        expect(Number(await redis.get(`warden:policy-version:${holder.user.id}`))).toBe(after.policyVersion);
+      } finally {
+        redis.disconnect();
+      }
+      expect((await call(`/v1/roles/${name}`, { method: 'PUT', token: staffToken, body: definition })).status).toBe(403);
+      expect((await call(`/v1/roles/${name}`, { method: 'PUT', token: adminToken, body })).status).toBe(400);
+    });
+
+    it("answers a staff user's ability to themself, admin and security officers, not to other users", async () => {
+      const staff = await createUser();
+      const token = await tokenOf(staff.username, staff.password);
+      const ability = await abilityOf(staff.user.id, token);
+      expect(ability).toMatchObject({ userId: staff.user.id, policyVersion: expect.any(Number), validUntil: null });
+      expect(ability.rules).toEqual([
+        expect.objectContaining({
+          action: ['read', 'create', 'update'],
+          subject: 'Customer',
+          conditions: { ownerId: staff.user.id, classification: { in: ['public', 'internal'] } },
+          source: { kind: 'role', id: 'staff' },
+        }),
+        expect.objectContaining({ action: ['export'], subject: 'Customer' }),
+      ]);
+      expect((await call(`/v1/users/${staff.user.id}/ability`, { token: adminToken })).status).toBe(200);
+      const other = await createUser();
+      const refused = await call(`/v1/users/${staff.user.id}/ability`, { token: await tokenOf(other.username, other.password) });
+      expect(refused.status).toBe(403);
+      expect((refused.body as ErrorBody).code).toBe('FORBIDDEN');
+    });
+
+    it('grants: request → self-approval 403 → supervisor of a parent team approves → ability → expiry by time → decisions', async () => {
+      const supervisor = await createUser({ roles: ['supervisor'] });
+      const parent = await newTeam({ supervisorId: supervisor.user.id });
+      const child = await newTeam({ parentId: parent });
+      const grantee = await createUser({ teamId: child });
+      const outsider = await createUser({ roles: ['supervisor'], teamId: await newTeam({}) });
+      const granteeToken = await tokenOf(grantee.username, grantee.password);
+      const supervisorToken = await tokenOf(supervisor.username, supervisor.password);
+
+      // The supervisor's scope covers their team and its sub-team.
+      const supAbility = await abilityOf(supervisor.user.id, supervisorToken);
+      const approveRule = supAbility.rules.find((r) => r.action.includes('approve-grant'));
+      expect((approveRule?.conditions?.teamId as { in: string[] }).in.sort()).toEqual([child, parent].sort());
+
+      const before = await abilityOf(grantee.user.id, granteeToken);
+      const requested = await call('/v1/grants', { token: granteeToken, body: { userId: grantee.user.id, permissions: reveal, reason: 'ticket 42', expiresAt: inSeconds(3600) } });
+      expect(requested.status).toBe(201);
+      const grant = requested.body as Grant;
+      expect(grant).toMatchObject({ status: 'pending', userId: grantee.user.id });
+      const tooLong = await call('/v1/grants', { token: granteeToken, body: { userId: grantee.user.id, permissions: reveal, reason: 'x', expiresAt: inSeconds(91 * 86400) } });
+      expect(tooLong.body).toMatchObject({ statusCode: 400, code: 'GRANT_INVALID_EXPIRY' });
+
+      const self = await call(`/v1/grants/${grant.id}/approve`, { token: granteeToken, body: {} });
+      expect(self.status).toBe(403);
+      expect((self.body as ErrorBody).code).toBe('GRANT_SELF_APPROVAL');
+      const foreign = await call(`/v1/grants/${grant.id}/approve`, { token: await tokenOf(outsider.username, outsider.password), body: {} });
+      expect(foreign.status).toBe(403);
+      const pending = (await call(`/v1/grants?status=pending`, { token: supervisorToken })).body as Grant[];
+      expect(pending.map((g) => g.id)).toContain(grant.id);
+      const approved = await call(`/v1/grants/${grant.id}/approve`, { token: supervisorToken, body: { comment: 'ok for the ticket' } });
+      expect(approved.status).toBe(200);
+      expect(approved.body).toMatchObject({ status: 'active', decidedBy: supervisor.user.id });
+
+      const withGrant = await abilityOf(grantee.user.id, granteeToken);
+      expect(withGrant.policyVersion).toBeGreaterThan(before.policyVersion);
+      expect(withGrant.rules).toContainEqual(expect.objectContaining({ action: ['reveal'], source: { kind: 'grant', id: grant.id } }));
+      expect(withGrant.validUntil).not.toBeNull();
+
+      const decisions = await call('/v1/decisions', {
+        token: granteeToken,
+        body: {
+          decisions: [
+            { subject: 'Customer', action: 'reveal', resource: { ownerId: grantee.user.id } },
+            { subject: 'Customer', action: 'reveal', resource: { ownerId: outsider.user.id } },
+            { subject: 'Customer', action: 'read', resource: { ownerId: grantee.user.id, classification: 'internal' } },
+            { subject: 'AuditLog', action: 'view-audit' },
+          ],
+        },
+      });
+      expect(decisions.status).toBe(200);
+      const results = (decisions.body as { results: Array<{ allowed: boolean; fieldLevels?: Record<string, string> }> }).results;
+      expect(results.map((r) => r.allowed)).toEqual([true, false, true, false]);
+      expect(results[2].fieldLevels).toMatchObject({ mobile: 'clear', email: 'clear', nationalId: 'masked', address: 'masked', ownerId: 'clear' });
+      const tooMany = await call('/v1/decisions', { token: granteeToken, body: { decisions: Array.from({ length: 101 }, () => ({ subject: 'Customer', action: 'read' })) } });
+      expect(tooMany.status).toBe(400);
+
+      // A grant that expires 2 s after its request: gone from the ability by time, sweeper or not.
+      const short = (await call('/v1/grants', { token: granteeToken, body: { userId: grantee.user.id, permissions: [{ action: 'export', subject: 'Customer' }], reason: 'brief', expiresAt: inSeconds(2) } })).body as Grant;
+      expect((await call(`/v1/grants/${short.id}/approve`, { token: supervisorToken, body: {} })).status).toBe(200);
+      expect((await abilityOf(grantee.user.id, granteeToken)).rules).toContainEqual(expect.objectContaining({ source: { kind: 'grant', id: short.id } }));
+      await new Promise((resolve) => setTimeout(resolve, 2500));
+      const expired = await abilityOf(grantee.user.id, granteeToken);
+      expect(expired.rules.map((r) => r.source.id)).not.toContain(short.id);
+      expect(expired.rules.map((r) => r.source.id)).toContain(grant.id);
+
+      const revoked = await call(`/v1/grants/${grant.id}/revoke`, { token: granteeToken, body: { comment: 'done' } });
+      expect(revoked.body).toMatchObject({ status: 'revoked' });
+      expect((await abilityOf(grantee.user.id, granteeToken)).rules.map((r) => r.source.kind)).toEqual(['role', 'role']);
+      const types: Array<{ type: string }> = await inspector.query(`SELECT type FROM "${schema}".events WHERE stream_id = $1 ORDER BY stream_version`, [`grant-${grant.id}`]);
+      expect(types.map((t) => t.type)).toEqual(['GrantRequested', 'GrantApproved', 'GrantRevoked']);
+    });
+
+    it('departing keeps the sessions; offboarding ends them and is final', async () => {
+      const { username, password, user } = await createUser();
+      const token = await tokenOf(username, password);
+      const patch = (body: unknown) => call(`/v1/users/${user.id}`, { method: 'PATCH', token: adminToken, body });
+      expect((await patch({ status: 'departing' })).body).toMatchObject({ status: 'departing' });
+      expect((await abilityOf(user.id, token)).rules.length).toBeGreaterThan(0);
+      expect((await patch({ status: 'offboarded', statusReason: 'left' })).body).toMatchObject({ status: 'offboarded' });
+      expect((await call(`/v1/users/${user.id}/ability`, { token })).status).toBe(401);
+      expect((await abilityOf(user.id, adminToken)).rules).toEqual([]);
+      expect((await patch({ status: 'active' })).status).toBe(409);
     });
   });
 

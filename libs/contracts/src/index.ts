@@ -14,3 +14,6 @@ for (const spec of customerEventSpecs) eventRegistry.register(spec);
 export * from './authorization/authorization.events';
 import { authorizationEventSpecs } from './authorization/authorization.events';
 for (const spec of authorizationEventSpecs) eventRegistry.register(spec);
+export * from './authorization/scim.events';
+import { scimEventSpecs } from './authorization/scim.events';
+for (const spec of scimEventSpecs) eventRegistry.register(spec);

@@ -15,6 +15,7 @@ import { SessionError } from '../sessions/session.exception';
 import { SessionService } from '../sessions/session.service';
 import { AccessTokenService } from '../signing-keys/access-token.service';
 import { PasswordHasher } from '../users/password.hasher';
+import { SIGN_IN_STATUSES } from '../users/user.decider';
 import { UserService } from '../users/user.service';
 import type { LoginBody, TokenResponse } from './auth.dto';
 import { AuthError, AuthErrorCode, invalidCredentials, invalidRefreshToken } from './auth.exception';
@@ -73,7 +74,7 @@ export class AuthService {
     const user = await this.users.findForLogin(body.username);
     // Unknown names are verified against a dummy hash: the answer takes as long either way.
     const passwordOk = await this.hasher.verify(user?.passwordHash ?? null, body.password);
-    if (!user || !passwordOk || user.status !== 'active') {
+    if (!user || !passwordOk || !SIGN_IN_STATUSES.has(user.status)) {
       await this.throttle.recordFailure(nameHash, ip);
       await this.recordFailure(user?.id ?? null, nameHash, passwordOk ? 'disabled' : 'bad_credentials', metadata);
       throw invalidCredentials();
@@ -144,7 +145,7 @@ export class AuthService {
       `SELECT id, username, roles, team_id, status FROM ${this.s}.users WHERE id = $1`,
       [row.user_id],
     );
-    if (!user || user.status !== 'active') return { kind: 'invalid' };
+    if (!user || !SIGN_IN_STATUSES.has(user.status)) return { kind: 'invalid' };
     await this.sessions.handle(row.session_id, { type: 'RecordRefresh', data: { sessionId: row.session_id } }, meta, manager);
     await manager.query(`UPDATE ${this.s}.refresh_tokens SET status = 'rotated', used_at = $2 WHERE token_hash = $1`, [tokenHash, metadata.now]);
     const refreshToken = newRefreshToken();

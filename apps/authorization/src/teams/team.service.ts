@@ -3,6 +3,7 @@ import type { TeamEvent } from '@warden/contracts';
 import { EventStore, quoteSchema, type CommandMetadata } from '@warden/event-store';
 import { DataSource } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
+import { PolicyVersionService } from '../policy/policy-version.service';
 import type { TeamCommand } from './team.commands';
 import { decide, evolve, initialTeamState, type TeamState } from './team.decider';
 import type { CreateTeamBody, TeamView } from './team.dto';
@@ -17,6 +18,7 @@ export class TeamService {
   constructor(
     private readonly store: EventStore,
     private readonly dataSource: DataSource,
+    private readonly policyVersions: PolicyVersionService,
   ) {}
 
   private async handle(teamId: string, command: TeamCommand, metadata: CommandMetadata): Promise<void> {
@@ -45,6 +47,8 @@ export class TeamService {
       }
       throw error;
     }
+    // A sub-team widens its ancestors' supervisors' scope: their versions were bumped with the event.
+    await this.policyVersions.mirrorSince(metadata.now);
     const [row] = await this.rows(`WHERE id = $1`, [teamId]);
     return toView(row);
   }

@@ -1,4 +1,4 @@
-import type { Clearance, UserRole, UserStatus } from '@warden/contracts';
+import type { Clearance, RoleName, UserStatus } from '@warden/contracts';
 
 export type CreateUser = {
   type: 'CreateUser';
@@ -8,7 +8,7 @@ export type CreateUser = {
     displayName: string;
     /** Already masked: the clear address never reaches the decider or the events. */
     maskedEmail: string;
-    roles: UserRole[];
+    roles: RoleName[];
     teamId: string | null;
     managerId: string | null;
     clearance: Clearance;
@@ -21,7 +21,7 @@ export type UpdateUser = {
     userId: string;
     displayName?: string;
     maskedEmail?: string;
-    roles?: UserRole[];
+    roles?: RoleName[];
     teamId?: string | null;
     managerId?: string | null;
     clearance?: Clearance;

@@ -54,7 +54,7 @@ export class UserController {
   }
 
   @Patch(':id')
-  @ApiOperation({ summary: 'Change a user (admin); suspending or disabling ends every session' })
+  @ApiOperation({ summary: 'Change a user (admin); disabling or offboarding ends every session' })
   @ApiBody({ schema: z.toJSONSchema(updateUserBody, { io: 'input' }) as object })
   update(
     @Param('id', new ZodValidationPipe(userIdParam)) id: string,

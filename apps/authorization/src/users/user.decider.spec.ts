@@ -1,4 +1,4 @@
-import type { UserCreatedData, UserEvent } from '@warden/contracts';
+import type { UserCreatedData, UserEvent, UserStatus } from '@warden/contracts';
 import { v7 as uuidv7 } from 'uuid';
 import type { CreateUser, UserCommand } from './user.commands';
 import { decide, evolve, initialUserState, type UserState } from './user.decider';
@@ -57,10 +57,11 @@ const createdData: UserCreatedData = {
   status: 'active',
 };
 const created: UserEvent = { type: 'UserCreated', data: createdData };
-const statusChanged = (from: UserState['status'], to: 'active' | 'suspended' | 'disabled'): UserEvent => ({
+const statusChanged = (from: UserStatus, to: UserStatus): UserEvent => ({
   type: 'UserStatusChanged',
-  data: { userId, from: from as 'active', to, reason: null },
+  data: { userId, from, to, reason: null },
 });
+const changeStatus = (to: UserStatus, reason: string | null = null): UserCommand => ({ type: 'ChangeUserStatus', data: { userId, to, reason } });
 
 describe('User', () => {
   describe('CreateUser', () => {
@@ -92,10 +93,43 @@ describe('User', () => {
   });
 
   describe('ChangeUserStatus', () => {
-    it('suspends an active user', () => {
+    it('marks an active user departing, and back', () => {
       given([created])
-        .when({ type: 'ChangeUserStatus', data: { userId, to: 'suspended', reason: 'leave' } })
-        .then([{ type: 'UserStatusChanged', data: { userId, from: 'active', to: 'suspended', reason: 'leave' } }]);
+        .when(changeStatus('departing', 'notice given'))
+        .then([{ type: 'UserStatusChanged', data: { userId, from: 'active', to: 'departing', reason: 'notice given' } }]);
+      given([created, statusChanged('active', 'departing')])
+        .when(changeStatus('active'))
+        .then([{ type: 'UserStatusChanged', data: { userId, from: 'departing', to: 'active', reason: null } }]);
+    });
+
+    it('disables a departing user (UserStatusChanged and UserDisabled)', () => {
+      given([created, statusChanged('active', 'departing')])
+        .when(changeStatus('disabled'))
+        .then([statusChanged('departing', 'disabled'), { type: 'UserDisabled', data: { userId, reason: null } }]);
+    });
+
+    it.each<UserStatus>(['active', 'departing', 'disabled'])('offboards a %s user', (from) => {
+      const past = from === 'active' ? [created] : [created, statusChanged('active', from)];
+      given(past).when(changeStatus('offboarded')).then([statusChanged(from, 'offboarded')]);
+    });
+
+    it.each<UserStatus>(['active', 'departing', 'disabled'])('never brings an offboarded user back to %s (409)', (to) => {
+      const error = given([created, statusChanged('active', 'offboarded')]).when(changeStatus(to)).thenThrows(UserErrorCode.InvalidTransition, 409);
+      expect(error.message).toBe(`a offboarded user cannot become ${to}`);
+    });
+
+    it('refuses disabled → departing (USER_INVALID_STATUS_TRANSITION, 409)', () => {
+      given([created, statusChanged('active', 'disabled')]).when(changeStatus('departing')).thenThrows(UserErrorCode.InvalidTransition, 409);
+    });
+
+    it('refuses to update an offboarded user (USER_OFFBOARDED, 409)', () => {
+      given([created, statusChanged('active', 'offboarded')])
+        .when({ type: 'UpdateUser', data: { userId, roles: ['admin'] } })
+        .thenThrows(UserErrorCode.Offboarded, 409);
+    });
+
+    it('accepts any role name, such as auditor or a custom role (the service checks it exists)', () => {
+      given([]).when(create({ roles: ['auditor', 'branch_reviewer'] })).then([{ type: 'UserCreated', data: { ...createdData, roles: ['auditor', 'branch_reviewer'] } }]);
     });
 
     it('disabling records UserStatusChanged and UserDisabled', () => {
@@ -111,13 +145,6 @@ describe('User', () => {
       given([created, statusChanged('active', 'disabled')])
         .when({ type: 'ChangeUserStatus', data: { userId, to: 'active', reason: null } })
         .then([{ type: 'UserStatusChanged', data: { userId, from: 'disabled', to: 'active', reason: null } }]);
-    });
-
-    it('refuses disabled → suspended with USER_INVALID_STATUS_TRANSITION (409)', () => {
-      const error = given([created, statusChanged('active', 'disabled')])
-        .when({ type: 'ChangeUserStatus', data: { userId, to: 'suspended', reason: null } })
-        .thenThrows(UserErrorCode.InvalidTransition, 409);
-      expect(error.message).toBe('a disabled user cannot become suspended');
     });
 
     it('records nothing when the status is already the one asked for', () => {
@@ -148,9 +175,9 @@ describe('User', () => {
       const state = [
         created,
         { type: 'UserUpdated', data: { userId, teamId: 'team-1', roles: ['supervisor'] } } as UserEvent,
-        statusChanged('active', 'suspended'),
+        statusChanged('active', 'departing'),
       ].reduce<UserState>(evolve, initialUserState);
-      expect(state).toMatchObject({ status: 'suspended', id: userId, teamId: 'team-1', roles: ['supervisor'], displayName: 'Ada Lovelace' });
+      expect(state).toMatchObject({ status: 'departing', id: userId, teamId: 'team-1', roles: ['supervisor'], displayName: 'Ada Lovelace' });
     });
   });
 });

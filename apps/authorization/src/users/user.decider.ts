@@ -1,4 +1,4 @@
-import type { Clearance, UserEvent, UserRole, UserStatus, UserUpdatedData } from '@warden/contracts';
+import type { Clearance, RoleName, UserEvent, UserStatus, UserUpdatedData } from '@warden/contracts';
 import type { UserCommand } from './user.commands';
 import { UserError, UserErrorCode } from './user.exception';
 
@@ -10,7 +10,7 @@ export type UserState =
       username: string;
       displayName: string;
       email: string;
-      roles: UserRole[];
+      roles: RoleName[];
       teamId: string | null;
       managerId: string | null;
       clearance: Clearance;
@@ -19,12 +19,22 @@ export type UserState =
 
 export const initialUserState: UserState = { status: 'none' };
 
-/** Status changes an admin may make. Disabled is left only by re-enabling (active). */
+/**
+ * Status changes: active ↔ departing, active/departing → disabled, disabled → active, and any
+ * status → offboarded, which is final.
+ */
 export const ALLOWED_TRANSITIONS: Record<UserStatus, readonly UserStatus[]> = {
-  active: ['suspended', 'disabled'],
-  suspended: ['active', 'disabled'],
-  disabled: ['active'],
+  active: ['departing', 'disabled', 'offboarded'],
+  departing: ['active', 'disabled', 'offboarded'],
+  disabled: ['active', 'offboarded'],
+  offboarded: [],
 };
+
+/** Statuses that may sign in and refresh: a departing user still works until offboarded. */
+export const SIGN_IN_STATUSES: ReadonlySet<string> = new Set<UserStatus>(['active', 'departing']);
+
+/** Statuses that end every session of the user (departing keeps them: they still work). */
+export const REVOKING_STATUSES: ReadonlySet<UserStatus> = new Set<UserStatus>(['disabled', 'offboarded']);
 
 const sameRoles = (a: readonly string[], b: readonly string[]): boolean =>
   a.length === b.length && [...a].sort().join(',') === [...b].sort().join(',');
@@ -39,6 +49,7 @@ export function decide(command: UserCommand, state: UserState): UserEvent[] {
     }
     case 'UpdateUser': {
       if (state.status === 'none') throw new UserError(UserErrorCode.NotFound, `user ${command.data.userId} not found`);
+      if (state.status === 'offboarded') throw new UserError(UserErrorCode.Offboarded, `user ${state.id} is offboarded`);
       const c = command.data;
       const changes: Omit<UserUpdatedData, 'userId'> = {};
       if (c.displayName !== undefined && c.displayName !== state.displayName) changes.displayName = c.displayName;

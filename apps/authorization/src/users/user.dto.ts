@@ -1,7 +1,12 @@
-import { clearanceSchema, userRoleSchema, userStatusSchema } from '@warden/contracts';
+import { clearanceSchema, MAX_USER_ROLES, roleNameSchema, userStatusSchema } from '@warden/contracts';
 import { z } from 'zod';
 
-const roles = z.array(userRoleSchema).min(1, 'must name at least one role').max(6).transform((r) => [...new Set(r)]);
+/** Role names; the service checks that each is a role it knows (defaults and custom). */
+const roles = z
+  .array(roleNameSchema)
+  .min(1, 'must name at least one role')
+  .max(MAX_USER_ROLES)
+  .transform((r) => [...new Set(r)]);
 
 export const createUserBody = z.strictObject({
   username: z

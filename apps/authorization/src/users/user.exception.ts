@@ -8,6 +8,8 @@ export enum UserErrorCode {
   WeakPassword = 'WEAK_PASSWORD',
   InvalidReference = 'USER_INVALID_REFERENCE',
   MfaAlreadyEnabled = 'MFA_ALREADY_ENABLED',
+  UnknownRole = 'USER_UNKNOWN_ROLE',
+  Offboarded = 'USER_OFFBOARDED',
 }
 
 const statusOf: Record<UserErrorCode, number> = {
@@ -18,6 +20,8 @@ const statusOf: Record<UserErrorCode, number> = {
   [UserErrorCode.WeakPassword]: 400,
   [UserErrorCode.InvalidReference]: 400,
   [UserErrorCode.MfaAlreadyEnabled]: 409,
+  [UserErrorCode.UnknownRole]: 400,
+  [UserErrorCode.Offboarded]: 409,
 };
 
 export class UserError extends WardenError {

@@ -3,12 +3,13 @@ import type { UserEvent } from '@warden/contracts';
 import { EventStore, quoteSchema, type CommandMetadata } from '@warden/event-store';
 import { DataSource, type EntityManager } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
+import { PolicyVersionService } from '../policy/policy-version.service';
 import { SessionService } from '../sessions/session.service';
 import { maskEmail } from './email-mask.util';
 import { PasswordHasher } from './password.hasher';
 import { passwordProblem } from './password.policy';
 import type { UserCommand } from './user.commands';
-import { decide, evolve, initialUserState, type UserState } from './user.decider';
+import { decide, evolve, initialUserState, REVOKING_STATUSES, type UserState } from './user.decider';
 import type { CreateUserBody, ListUsersQuery, Page, UpdateUserBody, UserView } from './user.dto';
 import { UserError, UserErrorCode } from './user.exception';
 
@@ -50,6 +51,7 @@ export class UserService {
     private readonly dataSource: DataSource,
     private readonly hasher: PasswordHasher,
     private readonly sessions: SessionService,
+    private readonly policyVersions: PolicyVersionService,
   ) {}
 
   /** Load → decide → append, in `manager`'s transaction. Returns the events appended. */
@@ -70,6 +72,7 @@ export class UserService {
     const problem = passwordProblem(body.password, body.username);
     if (problem) throw new UserError(UserErrorCode.WeakPassword, problem);
     await this.checkReferences(body.teamId, body.managerId);
+    await this.checkRoles(body.roles);
     if (await this.usernameExists(body.username)) throw usernameTaken(body.username);
     const passwordHash = await this.hasher.hash(body.password);
     const userId = uuidv7();
@@ -87,19 +90,24 @@ export class UserService {
       if (isUniqueViolation(error)) throw usernameTaken(body.username);
       throw error;
     }
+    await this.policyVersions.mirror([userId]);
     return this.get(userId);
   }
 
   async update(userId: string, body: UpdateUserBody, metadata: CommandMetadata): Promise<UserView> {
     const { status, statusReason, email, ...fields } = body;
     await this.checkReferences(fields.teamId ?? null, fields.managerId ?? null, userId);
+    if (fields.roles) await this.checkRoles(fields.roles);
     await this.dataSource.transaction(async (manager) => {
-      await this.handle(
-        userId,
-        { type: 'UpdateUser', data: { userId, ...fields, ...(email !== undefined ? { maskedEmail: maskEmail(email) } : {}) } },
-        metadata,
-        manager,
-      );
+      // Only when a field changes, so that a status-only change reaches an offboarded user's decider.
+      if (Object.keys(fields).length > 0 || email !== undefined) {
+        await this.handle(
+          userId,
+          { type: 'UpdateUser', data: { userId, ...fields, ...(email !== undefined ? { maskedEmail: maskEmail(email) } : {}) } },
+          metadata,
+          manager,
+        );
+      }
       if (email !== undefined) {
         await manager.query(`UPDATE ${this.s}.user_credentials SET email = $2, updated_at = $3 WHERE user_id = $1`, [userId, email, metadata.now]);
       }
@@ -107,11 +115,13 @@ export class UserService {
         await this.handle(userId, { type: 'ChangeUserStatus', data: { userId, to: status, reason: statusReason ?? null } }, metadata, manager);
       }
     });
-    // Suspending or disabling ends every session at once (marker first, then rows and event). Done
+    // Disabling or offboarding ends every session at once (marker first, then rows and event). Done
     // again when the status was already set, so a retry after a failed revocation completes it.
-    if (status === 'suspended' || status === 'disabled') {
-      await this.sessions.revokeAll(userId, status === 'disabled' ? 'user_disabled' : 'user_suspended', metadata);
+    // Departing keeps the sessions: the user still works until offboarded.
+    if (status !== undefined && REVOKING_STATUSES.has(status)) {
+      await this.sessions.revokeAll(userId, status === 'disabled' ? 'user_disabled' : 'user_offboarded', metadata);
     }
+    await this.policyVersions.mirror([userId]);
     return this.get(userId);
   }
 
@@ -165,6 +175,14 @@ export class UserService {
   async usernameExists(username: string): Promise<boolean> {
     const rows: unknown[] = await this.dataSource.query(`SELECT 1 FROM ${this.s}.users WHERE lower(username) = lower($1)`, [username]);
     return rows.length > 0;
+  }
+
+  /** Every name must be a role the service knows (a default or a custom one). */
+  private async checkRoles(roles: readonly string[]): Promise<void> {
+    const rows: Array<{ name: string }> = await this.dataSource.query(`SELECT name FROM ${this.s}.roles WHERE name = ANY($1)`, [roles]);
+    const known = new Set(rows.map((row) => row.name));
+    const unknown = roles.filter((role) => !known.has(role));
+    if (unknown.length > 0) throw new UserError(UserErrorCode.UnknownRole, `body.roles: unknown role ${unknown.join(', ')}`);
   }
 
   private async checkReferences(teamId: string | null, managerId: string | null, self?: string): Promise<void> {

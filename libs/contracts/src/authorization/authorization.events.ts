@@ -6,15 +6,26 @@ import type { EventSpec } from '../lib/registry';
  * refresh token or a TOTP secret; e-mail addresses travel masked only (`g***@example.com`).
  */
 
-export const USER_ROLES = ['admin', 'security_officer', 'supervisor', 'staff', 'hr', 'partner'] as const;
-export const userRoleSchema = z.enum(USER_ROLES);
-export type UserRole = z.infer<typeof userRoleSchema>;
+/**
+ * A role is referred to by its name: the defaults (admin, security_officer, supervisor, staff, hr,
+ * auditor, partner) and any custom role the service knows. Which names exist is the service's
+ * business; the contract fixes their shape only.
+ */
+export const roleNameSchema = z.string().regex(/^[a-z][a-z0-9_]{1,49}$/, 'must be a role name (a-z, 0-9, _; 2–50 characters, starting with a letter)');
+export type RoleName = z.infer<typeof roleNameSchema>;
+/** At most this many roles per user. */
+export const MAX_USER_ROLES = 20;
 
 export const CLEARANCES = ['public', 'internal', 'confidential', 'restricted'] as const;
 export const clearanceSchema = z.enum(CLEARANCES);
 export type Clearance = z.infer<typeof clearanceSchema>;
 
-export const USER_STATUSES = ['active', 'suspended', 'disabled'] as const;
+/**
+ * `departing`: leaving, still working (sessions kept); `disabled`: no access, may be re-enabled;
+ * `offboarded`: final. Transitions: active ↔ departing, active/departing → disabled,
+ * disabled → active, any → offboarded.
+ */
+export const USER_STATUSES = ['active', 'disabled', 'departing', 'offboarded'] as const;
 export const userStatusSchema = z.enum(USER_STATUSES);
 export type UserStatus = z.infer<typeof userStatusSchema>;
 
@@ -29,7 +40,7 @@ export const userCreatedV1 = z.strictObject({
   username,
   displayName: z.string().min(1).max(200),
   email: maskedEmailSchema,
-  roles: z.array(userRoleSchema).max(USER_ROLES.length),
+  roles: z.array(roleNameSchema).max(MAX_USER_ROLES),
   teamId: id.nullable(),
   managerId: id.nullable(),
   clearance: clearanceSchema,
@@ -42,7 +53,7 @@ export const userUpdatedV1 = z.strictObject({
   userId: z.uuid(),
   displayName: z.string().min(1).max(200).optional(),
   email: maskedEmailSchema.optional(),
-  roles: z.array(userRoleSchema).max(USER_ROLES.length).optional(),
+  roles: z.array(roleNameSchema).max(MAX_USER_ROLES).optional(),
   teamId: id.nullable().optional(),
   managerId: id.nullable().optional(),
   clearance: clearanceSchema.optional(),
@@ -112,6 +123,83 @@ export type TokenRefreshedData = z.infer<typeof tokenRefreshedV1>;
 export const refreshTokenReuseDetectedV1 = z.strictObject({ userId: z.uuid(), sessionId: z.uuid() });
 export type RefreshTokenReuseDetectedData = z.infer<typeof refreshTokenReuseDetectedV1>;
 
+/**
+ * A permission as stored in role and grant events: the shape of the policy core's `Permission`
+ * (libs/security). The vocabulary of actions and subjects is the policy's; the service validates
+ * against it before deciding, the contract bounds the shape (contracts import nothing of ours).
+ */
+const policyWord = z.string().regex(/^[A-Za-z][A-Za-z-]{0,49}$/);
+export const permissionSchema = z.strictObject({
+  action: z.union([policyWord, z.array(policyWord).min(1).max(20)]),
+  subject: policyWord,
+  conditions: z
+    .strictObject({
+      owner: z.literal('me').optional(),
+      team: z.literal('mine').optional(),
+      classification: z.literal('within-clearance').optional(),
+      sharedWithMe: z.literal(true).optional(),
+    })
+    .optional(),
+  fields: z.record(z.string().regex(/^(\*|[A-Za-z][A-Za-z0-9_]{0,63})$/), z.enum(['none', 'masked', 'clear'])).optional(),
+  deny: z.boolean().optional(),
+});
+export type PermissionData = z.infer<typeof permissionSchema>;
+export const MAX_PERMISSIONS = 100;
+const permissions = z.array(permissionSchema).max(MAX_PERMISSIONS);
+
+export const roleDefinedV1 = z.strictObject({
+  name: roleNameSchema,
+  description: z.string().max(500),
+  permissions,
+  mfaRequired: z.boolean(),
+  /** One of the product's defaults, seeded at boot. */
+  builtIn: z.boolean(),
+});
+export type RoleDefinedData = z.infer<typeof roleDefinedV1>;
+
+/** The whole new definition (a role is small; consumers need no previous state). */
+export const roleUpdatedV1 = z.strictObject({
+  name: roleNameSchema,
+  description: z.string().max(500),
+  permissions,
+  mfaRequired: z.boolean(),
+});
+export type RoleUpdatedData = z.infer<typeof roleUpdatedV1>;
+
+export const GRANT_STATUSES = ['pending', 'active', 'rejected', 'revoked', 'expired'] as const;
+export const grantStatusSchema = z.enum(GRANT_STATUSES);
+export type GrantStatusName = z.infer<typeof grantStatusSchema>;
+
+export const grantRequestedV1 = z.strictObject({
+  grantId: z.uuid(),
+  /** The grantee. */
+  userId: z.uuid(),
+  permissions: permissions.min(1),
+  reason: z.string().min(1).max(500),
+  expiresAt: z.iso.datetime(),
+  /** Who asked (the grantee, or an admin on their behalf). */
+  requestedBy: z.string().min(1).max(200),
+});
+export type GrantRequestedData = z.infer<typeof grantRequestedV1>;
+
+const grantDecision = z.strictObject({
+  grantId: z.uuid(),
+  userId: z.uuid(),
+  /** The approver, rejecter or revoker. */
+  by: z.string().min(1).max(200),
+  comment: z.string().max(500).nullable(),
+});
+export const grantApprovedV1 = grantDecision;
+export type GrantApprovedData = z.infer<typeof grantApprovedV1>;
+export const grantRejectedV1 = grantDecision;
+export type GrantRejectedData = z.infer<typeof grantRejectedV1>;
+export const grantRevokedV1 = grantDecision;
+export type GrantRevokedData = z.infer<typeof grantRevokedV1>;
+
+/** Recorded by the expiry sweeper; enforcement never waited for it (grants expire by time). */
+export const grantExpiredV1 = z.strictObject({ grantId: z.uuid(), userId: z.uuid(), expiresAt: z.iso.datetime() });
+export type GrantExpiredData = z.infer<typeof grantExpiredV1>;
+
 export type UserEvent =
   | { type: 'UserCreated'; data: UserCreatedData }
   | { type: 'UserUpdated'; data: UserUpdatedData }
@@ -121,6 +209,15 @@ export type UserEvent =
   | { type: 'MfaEnabled'; data: MfaEnabledData };
 
 export type TeamEvent = { type: 'TeamCreated'; data: TeamCreatedData };
+
+export type RoleEvent = { type: 'RoleDefined'; data: RoleDefinedData } | { type: 'RoleUpdated'; data: RoleUpdatedData };
+
+export type GrantEvent =
+  | { type: 'GrantRequested'; data: GrantRequestedData }
+  | { type: 'GrantApproved'; data: GrantApprovedData }
+  | { type: 'GrantRejected'; data: GrantRejectedData }
+  | { type: 'GrantRevoked'; data: GrantRevokedData }
+  | { type: 'GrantExpired'; data: GrantExpiredData };
 
 export type SessionEvent =
   | { type: 'LoginSucceeded'; data: LoginSucceededData }
@@ -137,6 +234,13 @@ export const authorizationEventSpecs: EventSpec[] = [
   { type: 'PasswordChanged', versions: { 1: passwordChangedV1 } },
   { type: 'MfaEnabled', versions: { 1: mfaEnabledV1 } },
   { type: 'TeamCreated', versions: { 1: teamCreatedV1 } },
+  { type: 'RoleDefined', versions: { 1: roleDefinedV1 } },
+  { type: 'RoleUpdated', versions: { 1: roleUpdatedV1 } },
+  { type: 'GrantRequested', versions: { 1: grantRequestedV1 } },
+  { type: 'GrantApproved', versions: { 1: grantApprovedV1 } },
+  { type: 'GrantRejected', versions: { 1: grantRejectedV1 } },
+  { type: 'GrantRevoked', versions: { 1: grantRevokedV1 } },
+  { type: 'GrantExpired', versions: { 1: grantExpiredV1 } },
   { type: 'LoginSucceeded', versions: { 1: loginSucceededV1 } },
   { type: 'LoginFailed', versions: { 1: loginFailedV1 } },
   { type: 'SessionRevoked', versions: { 1: sessionRevokedV1 } },

@@ -1,0 +1,157 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { Classification } from '@warden/contracts';
+import { EventStore, quoteSchema } from '@warden/event-store';
+import { REDIS } from '@warden/platform';
+import {
+  compileAbility,
+  createPolicy,
+  type CompiledAbility,
+  type Grant,
+  type Permission,
+  type Policy,
+  type PolicyUserStatus,
+  type RoleDefinition,
+  SENSITIVE_FIELDS,
+} from '@warden/security';
+import type Redis from 'ioredis';
+import { DataSource } from 'typeorm';
+import { UserError, UserErrorCode } from '../users/user.exception';
+import { PolicyVersionService } from './policy-version.service';
+import type { DecisionResult, DecisionsBody } from './policy.dto';
+import { teamScope, type TeamNode } from './team-scope.util';
+
+/** A compiled ability is cached at most this long (less when a grant in it expires sooner). */
+const CACHE_MAX_SECONDS = 3600;
+
+type UserRow = { id: string; roles: string[]; team_id: string | null; clearance: string; status: string };
+type RoleRow = { name: string; description: string; permissions: Permission[]; mfa_required: boolean };
+type GrantRow = { id: string; user_id: string; permissions: Permission[]; status: string; expires_at: Date };
+
+/**
+ * A user's compiled ability (libs/security `compileAbility`) from the read models: their roles
+ * (defaults and custom, from `roles`), their team scope (own team plus supervised teams and their
+ * sub-teams), clearance, status and active grants. Cached in Redis under
+ * `warden:ability:<userId>:<policyVersion>`, so any change (which bumps the version) is seen at once.
+ */
+@Injectable()
+export class AbilityService {
+  private readonly logger = new Logger('Ability');
+
+  constructor(
+    private readonly store: EventStore,
+    private readonly dataSource: DataSource,
+    private readonly versions: PolicyVersionService,
+    @Inject(REDIS) private readonly redis: Redis,
+  ) {}
+
+  static cacheKey(userId: string, version: number): string {
+    return `warden:ability:${userId}:${version}`;
+  }
+
+  async compiledFor(userId: string, now: Date = new Date()): Promise<CompiledAbility> {
+    // The version first: data read after it is at least as new, so a cache entry is never older
+    // than its key says.
+    const version = await this.versions.current(userId);
+    const key = AbilityService.cacheKey(userId, version);
+    const cached = await this.readCache(key, now);
+    if (cached) return cached;
+
+    const compiled = await this.compile(userId, version, now);
+    const untilMs = compiled.validUntil === null ? Number.POSITIVE_INFINITY : Date.parse(compiled.validUntil) - now.getTime();
+    const ttl = Math.min(CACHE_MAX_SECONDS, Math.floor(untilMs / 1000));
+    if (ttl >= 1) {
+      await this.redis.set(key, JSON.stringify(compiled), 'EX', ttl).catch((error: Error) => {
+        this.logger.warn({ err: error.message }, 'could not cache a compiled ability');
+      });
+    }
+    await this.versions.write([{ user_id: userId, version }]);
+    return compiled;
+  }
+
+  /** The evaluator of the user's ability, reading the clock on each check (grants expire by time). */
+  async policyFor(userId: string, now: Date = new Date()): Promise<Policy> {
+    return createPolicy(await this.compiledFor(userId, now));
+  }
+
+  /**
+   * Each decision on the user's ability: allowed or not and, when allowed, the level of the
+   * subject's sensitive fields and of every attribute the resource names.
+   */
+  async decide(userId: string, decisions: DecisionsBody['decisions']): Promise<DecisionResult[]> {
+    const policy = await this.policyFor(userId);
+    return decisions.map(({ subject, action, resource }): DecisionResult => {
+      const allowed = policy.can(action, subject, resource);
+      const fields = [...new Set([...(SENSITIVE_FIELDS[subject] ?? []), ...Object.keys(resource ?? {})])];
+      if (!allowed || fields.length === 0) return { allowed };
+      return { allowed, fieldLevels: policy.fieldLevels(action, subject, fields, resource) };
+    });
+  }
+
+  /** The teams a user acts for (own team, supervised teams and their sub-teams). */
+  async teamIdsOf(user: { id: string; team_id: string | null; roles: string[] }): Promise<string[]> {
+    const teams: Array<{ id: string; parent_id: string | null; supervisor_id: string | null }> = await this.dataSource.query(
+      `SELECT id, parent_id, supervisor_id FROM ${this.s}.teams`,
+    );
+    const nodes: TeamNode[] = teams.map((t) => ({ id: t.id, parentId: t.parent_id, supervisorId: t.supervisor_id }));
+    return teamScope({ userId: user.id, teamId: user.team_id, roles: user.roles }, nodes);
+  }
+
+  private async compile(userId: string, version: number, now: Date): Promise<CompiledAbility> {
+    const users: UserRow[] = await this.dataSource.query(
+      `SELECT id, roles, team_id, clearance, status FROM ${this.s}.users WHERE id = $1`,
+      [userId],
+    );
+    const user = users[0];
+    if (!user) throw new UserError(UserErrorCode.NotFound, `user ${userId} not found`);
+    const roleRows: RoleRow[] = await this.dataSource.query(
+      `SELECT name, description, permissions, mfa_required FROM ${this.s}.roles WHERE name = ANY($1)`,
+      [user.roles],
+    );
+    const roles: Record<string, RoleDefinition> = Object.fromEntries(
+      roleRows.map((r) => [r.name, { name: r.name, description: r.description, permissions: r.permissions, mfaRequired: r.mfa_required }]),
+    );
+    // Active grants not yet expired; compileAbility checks the time again (the sweeper may lag).
+    const grantRows: GrantRow[] = await this.dataSource.query(
+      `SELECT id, user_id, permissions, status, expires_at FROM ${this.s}.grants WHERE user_id = $1 AND status = 'active' AND expires_at > $2`,
+      [userId, now],
+    );
+    const grants: Grant[] = grantRows.map((g) => ({
+      id: g.id,
+      userId: g.user_id,
+      permissions: g.permissions,
+      status: 'active',
+      expiresAt: g.expires_at.toISOString(),
+    }));
+    return compileAbility({
+      user: {
+        userId,
+        roles: user.roles,
+        teamIds: await this.teamIdsOf(user),
+        clearance: user.clearance as Classification,
+        status: user.status as PolicyUserStatus,
+      },
+      roles,
+      grants,
+      now,
+      policyVersion: version,
+    });
+  }
+
+  /** A cached ability, unless missing, unreadable or past its `validUntil` (then recompiled). */
+  private async readCache(key: string, now: Date): Promise<CompiledAbility | null> {
+    try {
+      const raw = await this.redis.get(key);
+      if (raw === null) return null;
+      const compiled = JSON.parse(raw) as CompiledAbility;
+      if (compiled.validUntil !== null && Date.parse(compiled.validUntil) <= now.getTime()) return null;
+      return compiled;
+    } catch (error) {
+      this.logger.warn({ err: (error as Error).message }, 'could not read a cached ability');
+      return null;
+    }
+  }
+
+  private get s(): string {
+    return quoteSchema(this.store.schema);
+  }
+}

@@ -1,0 +1,159 @@
+import { createTestSchema, dropTestSchema, launchApp, testEnv, uniqueName, uniqueTopicPrefix, type LaunchedApp } from '@warden/testing';
+import { randomBytes, randomInt } from 'node:crypto';
+import type { DataSource } from 'typeorm';
+
+const SCIM = 'application/scim+json';
+const ERROR = 'urn:ietf:params:scim:api:messages:2.0:Error';
+const newIp = () => `198.18.${randomInt(0, 255)}.${randomInt(1, 254)}`;
+
+describe('SCIM provisioning (running app)', () => {
+  const schema = uniqueName('e2e_scim');
+  const port = 41_000 + randomInt(0, 1000);
+  const adminUsername = uniqueName('admin');
+  const adminPassword = `admin-${randomBytes(18).toString('base64url')}`;
+  let app: LaunchedApp;
+  let inspector: DataSource;
+  let adminToken: string;
+  let scimToken: string;
+
+  const call = async (path: string, init: { method?: string; body?: unknown; raw?: string; token?: string; type?: string } = {}) => {
+    const hasBody = init.body !== undefined || init.raw !== undefined;
+    const res = await fetch(`${app.url}${path}`, {
+      method: init.method ?? (hasBody ? 'POST' : 'GET'),
+      headers: {
+        ...(hasBody ? { 'content-type': init.type ?? SCIM } : {}),
+        ...(init.token ? { authorization: `Bearer ${init.token}` } : {}),
+        'x-forwarded-for': newIp(),
+      },
+      body: init.raw ?? (init.body === undefined ? undefined : JSON.stringify(init.body)),
+    });
+    const text = await res.text();
+    return { status: res.status, headers: res.headers, body: (text ? JSON.parse(text) : null) as Record<string, unknown> & { Resources?: Array<Record<string, unknown>> } };
+  };
+  const scimUser = (userName: string) => ({
+    schemas: ['urn:ietf:params:scim:schemas:core:2.0:User', 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User'],
+    userName,
+    externalId: `ext-${userName}`,
+    name: { givenName: 'Zoe', familyName: 'Martin' },
+    emails: [{ value: userName, type: 'work', primary: true }],
+    active: true,
+    'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User': { department: 'Sales' },
+  });
+
+  beforeAll(async () => {
+    const env = testEnv();
+    app = await launchApp('authorization', {
+      port,
+      env: {
+        AUTHORIZATION_PORT: String(port),
+        AUTHORIZATION_DB_SCHEMA: schema,
+        KAFKA_TOPIC_PREFIX: uniqueTopicPrefix('e2e-scim'),
+        DATABASE_URL: env.databaseUrl,
+        REDIS_URL: env.redisUrl,
+        KAFKA_BROKERS: env.kafkaBrokers.join(','),
+        WARDEN_ADMIN_USERNAME: adminUsername,
+        WARDEN_ADMIN_PASSWORD: adminPassword,
+        WARDEN_KEKS: `1:${randomBytes(32).toString('base64')}`,
+      },
+    });
+    ({ dataSource: inspector } = await createTestSchema('e2e_scim', [], schema));
+    const login = await call('/v1/auth/login', { body: { username: adminUsername, password: adminPassword }, type: 'application/json' });
+    expect(login.status).toBe(200);
+    adminToken = login.body['accessToken'] as string;
+    const issued = await call('/v1/scim/tokens', { body: { name: 'entra' }, token: adminToken, type: 'application/json' });
+    expect(issued.status).toBe(201);
+    scimToken = issued.body['token'] as string;
+  });
+
+  afterAll(async () => {
+    await app?.stop();
+    if (inspector) await dropTestSchema(inspector, schema);
+  });
+
+  it('lists issued tokens without their secret, stored as a hash only', async () => {
+    const list = await call('/v1/scim/tokens', { token: adminToken });
+    expect(list.status).toBe(200);
+    expect(JSON.stringify(list.body)).not.toContain(scimToken);
+    const rows: Array<{ token_hash: Buffer }> = await inspector.query(`SELECT token_hash FROM "${schema}".scim_tokens`);
+    expect(rows.length).toBeGreaterThan(0);
+    expect(rows.some((r) => r.token_hash.toString('utf8').includes(scimToken))).toBe(false);
+  });
+
+  it('refuses a request without a token with a 401 SCIM error', async () => {
+    const res = await call('/scim/v2/Users');
+    expect(res.status).toBe(401);
+    expect(res.headers.get('content-type')).toContain(SCIM);
+    expect(res.body).toMatchObject({ schemas: [ERROR], status: '401' });
+  });
+
+  it('serves the ServiceProviderConfig', async () => {
+    const res = await call('/scim/v2/ServiceProviderConfig', { token: scimToken });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ patch: { supported: true }, bulk: { supported: false }, filter: { supported: true, maxResults: 200 } });
+  });
+
+  describe('SCIM user lifecycle', () => {
+    const userName = `${uniqueName('scim')}@example.com`.toLowerCase();
+    let id: string;
+
+    it('creates a user (201, SCIM resource with meta)', async () => {
+      const res = await call('/scim/v2/Users', { body: scimUser(userName), token: scimToken });
+      expect(res.status).toBe(201);
+      expect(res.headers.get('content-type')).toContain(SCIM);
+      expect(res.body).toMatchObject({ userName, active: true, externalId: `ext-${userName}`, meta: { resourceType: 'User' } });
+      id = res.body['id'] as string;
+      expect((res.body['meta'] as { location: string }).location).toMatch(new RegExp(`/scim/v2/Users/${id}$`));
+    });
+
+    it('finds it by a filter with a mixed-case attribute name', async () => {
+      const res = await call(`/scim/v2/Users?filter=${encodeURIComponent(`USERNAME eq "${userName.toUpperCase()}"`)}`, { token: scimToken });
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ schemas: ['urn:ietf:params:scim:api:messages:2.0:ListResponse'], totalResults: 1 });
+      expect(res.body.Resources?.[0]['id']).toBe(id);
+    });
+
+    it('refuses a duplicate userName with 409 uniqueness', async () => {
+      const res = await call('/scim/v2/Users', { body: scimUser(userName), token: scimToken });
+      expect(res.status).toBe(409);
+      expect(res.body).toMatchObject({ schemas: [ERROR], status: '409', scimType: 'uniqueness' });
+    });
+
+    it('refuses an unsupported filter with 400 invalidFilter', async () => {
+      const res = await call(`/scim/v2/Users?filter=${encodeURIComponent('userName co "a"')}`, { token: scimToken });
+      expect(res.status).toBe(400);
+      expect(res.body).toMatchObject({ schemas: [ERROR], status: '400', scimType: 'invalidFilter' });
+    });
+
+    it('refuses malformed JSON with 400 invalidSyntax', async () => {
+      const res = await call('/scim/v2/Users', { raw: '{"userName": ', token: scimToken });
+      expect(res.status).toBe(400);
+      expect(res.body).toMatchObject({ schemas: [ERROR], scimType: 'invalidSyntax' });
+    });
+
+    it('disables the user on an Entra-style PATCH active "False", records UserDeprovisioned, and refuses their login', async () => {
+      const res = await call(`/scim/v2/Users/${id}`, {
+        method: 'PATCH',
+        token: scimToken,
+        body: { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'Replace', path: 'active', value: 'False' }] },
+      });
+      expect(res.status).toBe(200);
+      expect(res.body['active']).toBe(false);
+      const user = await call(`/v1/users/${id}`, { token: adminToken });
+      expect(user.body['status']).toBe('disabled');
+      const events: Array<{ type: string; data: unknown }> = await inspector.query(
+        `SELECT type, data FROM "${schema}".events WHERE stream_id = $1`,
+        [`scim-user-${id}`],
+      );
+      expect(events).toEqual([{ type: 'UserDeprovisioned', data: { userId: id, source: 'scim', reason: 'inactive' } }]);
+      const login = await call('/v1/auth/login', { body: { username: userName, password: 'whatever-password-1234' }, type: 'application/json' });
+      expect(login.status).toBe(401);
+    });
+
+    it('deletes (204), after which the resource is 404', async () => {
+      expect((await call(`/scim/v2/Users/${id}`, { method: 'DELETE', token: scimToken })).status).toBe(204);
+      const res = await call(`/scim/v2/Users/${id}`, { token: scimToken });
+      expect(res.status).toBe(404);
+      expect(res.body).toMatchObject({ schemas: [ERROR], status: '404' });
+    });
+  });
+});

@@ -1,0 +1,22 @@
+import { type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
+import { UserModule } from '../users/user.module';
+import { ScimAuthGuard } from './scim-auth.guard';
+import { ScimBodyMiddleware } from './scim-body.middleware';
+import { ScimDiscoveryController } from './scim-discovery.controller';
+import { ScimTokenController } from './scim-token.controller';
+import { ScimTokenService } from './scim-token.service';
+import { ScimUserController } from './scim-user.controller';
+import { ScimUserService } from './scim-user.service';
+
+/** SCIM 2.0 provisioning of users by identity providers (Microsoft Entra ID, Okta, …). Needs `scimMigrations`. */
+@Module({
+  imports: [UserModule],
+  controllers: [ScimTokenController, ScimDiscoveryController, ScimUserController],
+  providers: [ScimTokenService, ScimUserService, ScimAuthGuard],
+})
+export class ScimModule implements NestModule {
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(ScimBodyMiddleware).forRoutes(ScimDiscoveryController, ScimUserController);
+  }
+}
+export { scimMigrations } from './scim.migrations';
