@@ -86,6 +86,30 @@ function resolveKeks(env) {
   return keyring;
 }
 
+/**
+ * The blind index key of customer-records (CUSTOMER_RECORDS_BLIND_INDEX_KEY). Outside production one
+ * is generated once (32 random bytes, base64) and kept in $WARDEN_STATE_DIR/blind-index-key (0600).
+ */
+function resolveBlindIndexKey(env) {
+  if (env.CUSTOMER_RECORDS_BLIND_INDEX_KEY) return env.CUSTOMER_RECORDS_BLIND_INDEX_KEY;
+  if (env.NODE_ENV === 'production') {
+    throw new Error('CUSTOMER_RECORDS_BLIND_INDEX_KEY is not set: with NODE_ENV=production it must be given');
+  }
+  const dir = stateDir(env);
+  const file = join(dir, 'blind-index-key');
+  if (existsSync(file)) {
+    const key = readFileSync(file, 'utf8').trim();
+    if (!key) throw new Error(`${file} is empty; delete it only if no customer was indexed with it`);
+    if ((statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);
+    return key;
+  }
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const key = randomBytes(32).toString('base64');
+  writeFileSync(file, `${key}\n`, { mode: 0o600, flag: 'wx' });
+  say(`generated a development blind index key in ${file}`);
+  return key;
+}
+
 // --- app processes -------------------------------------------------------------
 
 /** Makes a pino JSON line readable on a terminal; other lines pass through unchanged. */
@@ -213,6 +237,7 @@ async function main() {
   const ports = portEnv(); // validates every <APP>_PORT before anything starts
   const admin = resolveAdmin(process.env);
   const keks = resolveKeks(process.env);
+  const blindIndexKey = resolveBlindIndexKey(process.env);
 
   // Signals: during the infra step, remember them and stop right after it; later, stop at once.
   let infra = null;
@@ -251,6 +276,7 @@ async function main() {
     WARDEN_ADMIN_USERNAME: admin.username,
     WARDEN_ADMIN_PASSWORD: admin.password,
     WARDEN_KEKS: keks,
+    CUSTOMER_RECORDS_BLIND_INDEX_KEY: blindIndexKey,
   };
   const width = Math.max(...apps.map((name) => name.length));
   say(`starting ${apps.join(', ')}`);

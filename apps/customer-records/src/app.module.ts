@@ -2,6 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { eventRegistry } from '@warden/contracts';
 import { PlatformModule } from '@warden/platform';
 import type { CustomerRecordsConfig } from './core/config';
+import { dataKeyStoreMigrations } from './crypto/postgres-data-key-store';
 import { CustomerModule } from './customer/customer.module';
 import {
   customerReadModelMigrations,
@@ -20,7 +21,7 @@ export class AppModule {
           schema,
           config,
           registry: eventRegistry,
-          migrations: customerReadModelMigrations(schema),
+          migrations: [...customerReadModelMigrations(schema), ...dataKeyStoreMigrations(schema)],
           projections: [customerReadModelProjection(schema)],
         }),
         CustomerModule,

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { type EventEnvelope, eventRegistry, Topics, verifyStreamChain } from '@warden/contracts';
 import {
   createTestSchema,
@@ -51,6 +51,8 @@ describe('customer-records (running app)', () => {
         KAFKA_BROKERS: env.kafkaBrokers.join(','),
         HTTP_BODY_LIMIT: '64kb',
         AUTH_JWKS_URL: issuer.jwksUrl,
+        WARDEN_KEKS: `1:${randomBytes(32).toString('base64')}`,
+        CUSTOMER_RECORDS_BLIND_INDEX_KEY: randomBytes(32).toString('base64'),
       },
     });
     ({ dataSource: inspector } = await createTestSchema('e2e_customers', [], schema));

@@ -1,9 +1,34 @@
+import { BlindIndexer, StaticKeyProvider } from '@warden/crypto';
 import { baseConfigSchema, loadConfig, portSchema } from '@warden/platform';
 import { z } from 'zod';
 
+/** Adds an issue with the library's message (which never contains key material) when `check` throws. */
+const validKey = (check: (value: string) => unknown) => (value: string, ctx: z.RefinementCtx) => {
+  try {
+    check(value);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: (error as Error).message });
+  }
+};
+
 export const customerRecordsConfigSchema = baseConfigSchema.extend({
   CUSTOMER_RECORDS_PORT: portSchema(3002),
-  CUSTOMER_RECORDS_DB_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]*$/).default('customer_records'),
+  CUSTOMER_RECORDS_DB_SCHEMA: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]*$/)
+    .default('customer_records'),
+  /** Keyring `1:<base64 32 bytes>,2:…` wrapping each customer's data key; the highest version wraps. */
+  WARDEN_KEKS: z
+    .string({ message: 'is required (keyring "1:<base64 of 32 random bytes>")' })
+    .superRefine(validKey((value) => StaticKeyProvider.fromKeyring(value))),
+  /**
+   * Base64 of 32 random bytes: the HMAC key of the blind indexes (mobile, email, national ID).
+   * Required in every environment: nothing is derived when it is unset, since changing it means
+   * re-indexing every customer.
+   */
+  CUSTOMER_RECORDS_BLIND_INDEX_KEY: z
+    .string({ message: 'is required (base64 of 32 random bytes, the blind index key)' })
+    .superRefine(validKey((value) => BlindIndexer.fromBase64(value))),
 });
 export type CustomerRecordsConfig = z.infer<typeof customerRecordsConfigSchema>;
 

@@ -1,16 +1,12 @@
-import type { Classification } from '@warden/contracts';
+import type { CustomerRegisteredData } from '@warden/contracts';
 
+/**
+ * The service encrypts and indexes the sensitive fields before deciding: the command already
+ * carries ciphertexts and blind indexes, so the decider stays pure.
+ */
 export type RegisterCustomer = {
   type: 'RegisterCustomer';
-  data: {
-    customerId: string;
-    name: string;
-    company: string | null;
-    tags: string[];
-    classification: Classification;
-    ownerId: string | null;
-    teamId: string | null;
-  };
+  data: CustomerRegisteredData;
 };
 
 export type CustomerCommand = RegisterCustomer;

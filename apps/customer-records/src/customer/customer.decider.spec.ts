@@ -1,4 +1,9 @@
-import type { CustomerEvent, CustomerRegisteredData } from '@warden/contracts';
+import {
+  customerRegisteredV2,
+  upcastCustomerRegisteredV1,
+  type CustomerEvent,
+  type CustomerRegisteredData,
+} from '@warden/contracts';
 import { v7 as uuidv7 } from 'uuid';
 import type { CustomerCommand, RegisterCustomer } from './customer.commands';
 import { decide, evolve, initialCustomerState, type CustomerState } from './customer.decider';
@@ -42,7 +47,18 @@ const newCustomer = (overrides: Partial<CustomerRegisteredData> = {}): CustomerR
   classification: 'confidential',
   ownerId: 'user-7',
   teamId: 'team-2',
+  sensitive: {},
   ...overrides,
+});
+
+/** Ciphertext tokens and blind indexes shaped as `@warden/crypto` makes them (the decider never sees clear values). */
+const token = (n: number): string => `v1.${'a'.repeat(16)}${n}.${'b'.repeat(30)}${n}`;
+const index = (n: number): string => String(n).repeat(64).slice(0, 64);
+const sensitive = () => ({
+  mobile: { ciphertext: token(1), index: index(1) },
+  email: { ciphertext: token(2), index: index(2) },
+  nationalId: { ciphertext: token(3), index: index(3) },
+  address: { ciphertext: token(4) },
 });
 
 const register = (data: CustomerRegisteredData): RegisterCustomer => ({
@@ -75,6 +91,31 @@ describe('Customer', () => {
         given([])
           .when(register(customer))
           .then([registered(customer)]);
+      });
+
+      it('records the ciphertexts and blind indexes of the sensitive fields as given (schema version 2)', () => {
+        const customer = newCustomer({ sensitive: sensitive() });
+        given([])
+          .when(register(customer))
+          .then([registered(customer)]);
+        const [event] = decide(register(customer), initialCustomerState);
+        expect(customerRegisteredV2.safeParse(event.data).success).toBe(true);
+      });
+
+      it('records only the sensitive fields that were given', () => {
+        const { mobile, address } = sensitive();
+        const customer = newCustomer({ sensitive: { mobile, address } });
+        const [event] = decide(register(customer), initialCustomerState);
+        expect(event.data.sensitive).toEqual({ mobile, address });
+        expect(Object.keys(event.data.sensitive).sort()).toEqual(['address', 'mobile']);
+      });
+
+      it('does not share the sensitive fields of the command with the event', () => {
+        const command = register(newCustomer({ sensitive: sensitive() }));
+        const [event] = decide(command, initialCustomerState);
+        expect(event.data.sensitive).toEqual(command.data.sensitive);
+        expect(event.data.sensitive).not.toBe(command.data.sensitive);
+        expect(event.data.sensitive.mobile).not.toBe(command.data.sensitive.mobile);
       });
 
       it('does not share the command data with the event', () => {
@@ -120,6 +161,23 @@ describe('Customer', () => {
         classification: 'confidential',
         ownerId: 'user-7',
         teamId: 'team-2',
+        sensitive: {},
+      });
+    });
+
+    it('keeps the ciphertexts of a v2 registration in the state, never clear values', () => {
+      const customer = newCustomer({ sensitive: sensitive() });
+      const state = evolve(initialCustomerState, registered(customer));
+      expect(state).toMatchObject({ status: 'active', sensitive: sensitive() });
+    });
+
+    it('rebuilds a customer registered at version 1 (upcast: no sensitive fields)', () => {
+      const { sensitive: _none, ...v1 } = newCustomer();
+      const upcast = upcastCustomerRegisteredV1(v1) as CustomerRegisteredData;
+      expect(evolve(initialCustomerState, { type: 'CustomerRegistered', data: upcast })).toMatchObject({
+        status: 'active',
+        id: v1.customerId,
+        sensitive: {},
       });
     });
 

@@ -1,4 +1,4 @@
-import type { CustomerEvent, CustomerRegisteredData } from '@warden/contracts';
+import type { CustomerEvent, CustomerRegisteredData, CustomerSensitiveFields } from '@warden/contracts';
 import type { CustomerCommand } from './customer.commands';
 import { CustomerError, CustomerErrorCode } from './customer.exception';
 
@@ -15,13 +15,20 @@ export function decide(command: CustomerCommand, state: CustomerState): Customer
       if (state.status !== 'unregistered') {
         throw new CustomerError(CustomerErrorCode.AlreadyRegistered, `customer ${command.data.customerId} already exists`);
       }
-      return [{ type: 'CustomerRegistered', data: { ...command.data } }];
+      return [{ type: 'CustomerRegistered', data: { ...command.data, sensitive: copySensitive(command.data.sensitive) } }];
     }
     default: {
       const unknown: never = command.type;
       throw new Error(`unhandled command ${String(unknown)}`);
     }
   }
+}
+
+/** A copy that shares no object with the command (the event must not change with it). */
+function copySensitive(sensitive: CustomerSensitiveFields): CustomerSensitiveFields {
+  return Object.fromEntries(
+    Object.entries(sensitive).map(([field, value]) => [field, { ...value }]),
+  ) as CustomerSensitiveFields;
 }
 
 /** Pure: the customer's state after an event. */

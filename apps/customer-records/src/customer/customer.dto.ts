@@ -1,5 +1,37 @@
 import { classificationSchema } from '@warden/contracts';
+import { normaliseIndexValue } from '@warden/crypto';
 import { z } from 'zod';
+
+const normalisable = (kind: 'phone' | 'nationalId') => (value: string) => {
+  try {
+    normaliseIndexValue(kind, value);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** Sensitive inputs: encrypted before they reach an event or a table. */
+export const mobileSchema = z
+  .string()
+  .trim()
+  .min(1, 'must not be empty')
+  .max(32)
+  .refine(normalisable('phone'), 'must be a phone number (digits, an optional leading +, spaces, - . ( ))')
+  .refine((value) => value.replace(/\D/g, '').length >= 5, 'must have at least 5 digits');
+export const emailSchema = z
+  .string()
+  .trim()
+  .max(254)
+  .pipe(z.email({ message: 'must be an e-mail address' }));
+export const nationalIdSchema = z
+  .string()
+  .trim()
+  .min(4, 'must have at least 4 characters')
+  .max(32)
+  .regex(/^[0-9A-Za-z ]+$/, 'must hold only letters, digits and spaces')
+  .refine(normalisable('nationalId'), 'must not be empty');
+export const addressSchema = z.string().trim().min(1, 'must not be empty').max(500);
 
 export const registerCustomerBody = z.strictObject({
   name: z.string().trim().min(1, 'must not be empty').max(200),
@@ -8,10 +40,51 @@ export const registerCustomerBody = z.strictObject({
   classification: classificationSchema.default('internal'),
   ownerId: z.string().min(1).max(200).nullable().default(null),
   teamId: z.string().min(1).max(200).nullable().default(null),
+  mobile: mobileSchema.optional(),
+  email: emailSchema.optional(),
+  nationalId: nationalIdSchema.optional(),
+  address: addressSchema.optional(),
 });
 export type RegisterCustomerBody = z.infer<typeof registerCustomerBody>;
 
+/** The sensitive fields of a registration, in clear (only between the controller and the cipher). */
+export type SensitiveInput = Pick<RegisterCustomerBody, 'mobile' | 'email' | 'nationalId' | 'address'>;
+
 export const customerIdParam = z.uuid({ message: 'must be a customer id (UUID)' });
+
+export const SEARCH_FIELDS = ['mobile', 'email', 'nationalId'] as const;
+export type SearchField = (typeof SEARCH_FIELDS)[number];
+
+/** `GET /v1/customers?mobile=…|email=…|nationalId=…&limit=&cursor=`: exactly one search field. */
+export const searchCustomersQuery = z
+  .strictObject({
+    mobile: z.string().max(64).optional(),
+    email: z.string().max(254).optional(),
+    nationalId: z.string().max(64).optional(),
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+    cursor: z
+      .string()
+      .max(100)
+      .transform((value, ctx) => {
+        const id = Buffer.from(value, 'base64url').toString('utf8');
+        if (!customerIdParam.safeParse(id).success) {
+          ctx.addIssue({ code: 'custom', message: 'is not a cursor this API returned' });
+          return z.NEVER;
+        }
+        return id;
+      })
+      .optional(),
+  })
+  .superRefine((query, ctx) => {
+    const given = SEARCH_FIELDS.filter((field) => query[field] !== undefined);
+    if (given.length !== 1) {
+      ctx.addIssue({ code: 'custom', path: [], message: 'give exactly one of mobile, email, nationalId' });
+    }
+  });
+export type SearchCustomersQuery = z.infer<typeof searchCustomersQuery>;
+
+export const encodeCursor = (customerId: string): string =>
+  Buffer.from(customerId, 'utf8').toString('base64url');
 
 export type CustomerView = {
   id: string;
@@ -21,8 +94,15 @@ export type CustomerView = {
   classification: string;
   ownerId: string | null;
   teamId: string | null;
+  /** Sensitive fields: masked (deny by default until field levels are wired), null when absent. */
+  mobile: string | null;
+  email: string | null;
+  nationalId: string | null;
+  address: string | null;
   status: string;
   version: number;
   createdAt: string;
   updatedAt: string;
 };
+
+export type CustomerPage = { items: CustomerView[]; nextCursor: string | null };

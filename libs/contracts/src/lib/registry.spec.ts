@@ -43,8 +43,9 @@ const customerData = () => ({
   teamId: null,
 });
 
+/** CustomerRegistered at its latest version (2: with the encrypted sensitive fields, none here). */
 const customerRegistered = (overrides: Partial<EventEnvelope> = {}) =>
-  envelope('CustomerRegistered', customerData(), overrides);
+  envelope('CustomerRegistered', { ...customerData(), sensitive: {} }, { schemaVersion: 2, ...overrides });
 
 /** The ContractViolation `run` throws; fails the test if it throws nothing or something else. */
 function violation(run: () => unknown): ContractViolation {
@@ -280,13 +281,13 @@ describe('EventRegistry', () => {
 
   describe('validateData', () => {
     it('returns the parsed data of a valid new event', () => {
-      const data = customerData();
+      const data = { ...customerData(), sensitive: {} };
       expect(eventRegistry.validateData('CustomerRegistered', data)).toEqual(data);
     });
 
     it('refuses invalid data, naming the field', () => {
       const error = violation(() =>
-        eventRegistry.validateData('CustomerRegistered', { ...customerData(), customerId: 'abc' }),
+        eventRegistry.validateData('CustomerRegistered', { ...customerData(), sensitive: {}, customerId: 'abc' }),
       );
       expect(error.message).toMatch(/^invalid CustomerRegistered data/);
       expect(error.issues).toEqual([expect.stringMatching(/^customerId: /)]);

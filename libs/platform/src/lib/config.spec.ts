@@ -25,6 +25,9 @@ describe('loadConfig', () => {
         LOG_LEVEL: 'info',
         HTTP_BODY_LIMIT: '1mb',
         MIGRATE_ON_BOOT: true,
+        AUTH_JWKS_URL: 'http://127.0.0.1:3001/.well-known/jwks.json',
+        AUTH_ISSUER: 'warden-authorization',
+        AUTH_AUDIENCE: 'warden',
       });
     });
   });

@@ -2,7 +2,10 @@ import type { CustomerRegisteredData, EventEnvelope } from '@warden/contracts';
 import { quoteSchema, type InlineProjection } from '@warden/event-store';
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
-/** `customers`: one row per customer, kept in the transaction that appends its events. */
+/**
+ * `customers`: one row per customer, kept in the transaction that appends its events. Sensitive
+ * fields are stored as ciphertexts (and blind indexes for exact search), never in clear.
+ */
 export function customerReadModelProjection(schema: string): InlineProjection {
   const s = quoteSchema(schema);
   return {
@@ -11,12 +14,16 @@ export function customerReadModelProjection(schema: string): InlineProjection {
     async apply(events: readonly EventEnvelope[], manager) {
       for (const event of events) {
         const data = event.data as CustomerRegisteredData;
+        const { mobile, email, nationalId, address } = data.sensitive;
         await manager.query(
           `INSERT INTO ${s}.customers (id, name, company, tags, classification, owner_id, team_id, status, version,
-             created_at, updated_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, 'active', $8, $9, $9)`,
+             created_at, updated_at, mobile_ciphertext, mobile_index, email_ciphertext, email_index,
+             national_id_ciphertext, national_id_index, address_ciphertext)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, 'active', $8, $9, $9, $10, $11, $12, $13, $14, $15, $16)`,
           [data.customerId, data.name, data.company, data.tags, data.classification, data.ownerId, data.teamId,
-            event.streamVersion, event.occurredAt],
+            event.streamVersion, event.occurredAt, mobile?.ciphertext ?? null, mobile?.index ?? null,
+            email?.ciphertext ?? null, email?.index ?? null, nationalId?.ciphertext ?? null,
+            nationalId?.index ?? null, address?.ciphertext ?? null],
         );
       }
     },
@@ -49,5 +56,31 @@ export function customerReadModelMigrations(schema: string): Array<new () => Mig
       await queryRunner.query(`DROP TABLE ${s}.customers`);
     }
   }
-  return [CustomerReadModel1764375000000];
+  class CustomerSensitiveFields1764800000001 implements MigrationInterface {
+    name = 'CustomerSensitiveFields1764800000001';
+    async up(queryRunner: QueryRunner): Promise<void> {
+      await queryRunner.query(`
+        ALTER TABLE ${s}.customers
+          ADD COLUMN mobile_ciphertext text,
+          ADD COLUMN mobile_index text,
+          ADD COLUMN email_ciphertext text,
+          ADD COLUMN email_index text,
+          ADD COLUMN national_id_ciphertext text,
+          ADD COLUMN national_id_index text,
+          ADD COLUMN address_ciphertext text`);
+      // Exact search pages by id within one index value.
+      await queryRunner.query(`CREATE INDEX customers_mobile_index ON ${s}.customers (mobile_index, id)`);
+      await queryRunner.query(`CREATE INDEX customers_email_index ON ${s}.customers (email_index, id)`);
+      await queryRunner.query(`CREATE INDEX customers_national_id_index ON ${s}.customers (national_id_index, id)`);
+    }
+    async down(queryRunner: QueryRunner): Promise<void> {
+      await queryRunner.query(`DROP INDEX ${s}.customers_mobile_index, ${s}.customers_email_index, ${s}.customers_national_id_index`);
+      await queryRunner.query(`
+        ALTER TABLE ${s}.customers
+          DROP COLUMN mobile_ciphertext, DROP COLUMN mobile_index, DROP COLUMN email_ciphertext,
+          DROP COLUMN email_index, DROP COLUMN national_id_ciphertext, DROP COLUMN national_id_index,
+          DROP COLUMN address_ciphertext`);
+    }
+  }
+  return [CustomerReadModel1764375000000, CustomerSensitiveFields1764800000001];
 }
