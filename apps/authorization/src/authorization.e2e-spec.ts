@@ -11,6 +11,7 @@ import {
   uniqueName,
   uniqueTopicPrefix,
   type LaunchedApp,
+  freePort,
 } from '@warden/testing';
 import { generate } from 'otplib';
 import { createLocalJWKSet, decodeProtectedHeader, generateKeyPair, jwtVerify, SignJWT, type JSONWebKeySet } from 'jose';
@@ -20,6 +21,7 @@ import type { DataSource } from 'typeorm';
 import { privateKeyFromSeed } from './signing-keys/signing-key.service';
 
 type Tokens = { accessToken: string; refreshToken: string; expiresIn: number; tokenType: string };
+type Enrolment = { secret: string; tokens: Tokens; recoveryCodes: string[] };
 type ErrorBody = { statusCode: number; code: string; message: string; error: string; retryAfterSeconds?: number };
 
 /** A public-looking client address of the test's own (through the trusted loopback proxy). */
@@ -28,7 +30,7 @@ const newIp = () => `198.18.${randomInt(0, 255)}.${randomInt(1, 254)}`;
 describe('authorization (running app)', () => {
   const schema = uniqueName('e2e_auth');
   const topicPrefix = uniqueTopicPrefix('e2e-auth');
-  const port = 40_000 + randomInt(0, 1000);
+  let port = 0;
   const adminUsername = uniqueName('admin');
   const adminPassword = `admin-${randomBytes(18).toString('base64url')}`;
   const keks = `1:${randomBytes(32).toString('base64')}`;
@@ -39,6 +41,8 @@ describe('authorization (running app)', () => {
   let app: LaunchedApp;
   let inspector: DataSource;
   let adminToken: string;
+  /** The bootstrap admin's recovery codes (admin requires MFA): each later admin login spends one. */
+  let adminRecoveryCodes: string[];
 
   const call = async (path: string, init: { method?: string; body?: unknown; token?: string; ip?: string; headers?: Record<string, string> } = {}) => {
     const res = await fetch(`${app.url}${path}`, {
@@ -54,13 +58,31 @@ describe('authorization (running app)', () => {
     const text = await res.text();
     return { status: res.status, headers: res.headers, body: (text ? JSON.parse(text) : null) as never };
   };
-  const login = async (username: string, password: string, ip = newIp(), headers: Record<string, string> = {}) => {
-    const res = await call('/v1/auth/login', { body: { username, password }, ip, headers });
+  const login = async (username: string, password: string, ip = newIp(), headers: Record<string, string> = {}, totp?: string) => {
+    const res = await call('/v1/auth/login', { body: { username, password, ...(totp === undefined ? {} : { totp }) }, ip, headers });
     if (res.status === 200) {
       const tokens = res.body as Tokens;
       secrets.push(tokens.accessToken, tokens.refreshToken);
     }
     return res as { status: number; headers: Headers; body: Tokens & ErrorBody };
+  };
+  const loginWithCode = (username: string, password: string, totp: string) => login(username, password, newIp(), {}, totp);
+  /** A login a role obliges to enrol first: enrollment token → enroll → activate with an otplib code. */
+  const enrolAtLogin = async (username: string, password: string): Promise<Enrolment> => {
+    const first = await call('/v1/auth/login', { body: { username, password } });
+    expect(first.status).toBe(200);
+    expect(first.body).toEqual({ mfaEnrollmentRequired: true, enrollmentToken: expect.any(String) });
+    const { enrollmentToken } = first.body as { enrollmentToken: string };
+    secrets.push(enrollmentToken);
+    const enrolled = await call('/v1/auth/mfa/enroll', { body: { enrollmentToken } });
+    expect(enrolled.status).toBe(200);
+    const { secret } = enrolled.body as { secret: string };
+    secrets.push(secret);
+    const activated = await call('/v1/auth/mfa/activate', { body: { enrollmentToken, totp: await generate({ secret }) } });
+    expect(activated.status).toBe(200);
+    const { recoveryCodes, ...tokens } = activated.body as Tokens & { recoveryCodes: string[] };
+    secrets.push(tokens.accessToken, tokens.refreshToken, ...recoveryCodes);
+    return { secret, tokens, recoveryCodes };
   };
   const createUser = async (overrides: Record<string, unknown> = {}) => {
     const username = uniqueName('user');
@@ -76,6 +98,7 @@ describe('authorization (running app)', () => {
   };
 
   beforeAll(async () => {
+    port = await freePort();
     const env = testEnv();
     app = await launchApp('authorization', {
       port,
@@ -93,9 +116,10 @@ describe('authorization (running app)', () => {
       },
     });
     ({ dataSource: inspector } = await createTestSchema('e2e_auth', [], schema));
-    const res = await login(adminUsername, adminPassword);
-    expect(res.status).toBe(200);
-    adminToken = res.body.accessToken;
+    // The admin role requires MFA: the bootstrap admin's first login enrols it.
+    const admin = await enrolAtLogin(adminUsername, adminPassword);
+    adminToken = admin.tokens.accessToken;
+    adminRecoveryCodes = admin.recoveryCodes;
   });
 
   afterAll(async () => {
@@ -104,8 +128,8 @@ describe('authorization (running app)', () => {
   });
 
   describe('login and tokens', () => {
-    it('logs the bootstrap admin in with a bearer token pair', async () => {
-      const res = await login(adminUsername, adminPassword);
+    it('logs the bootstrap admin in with a bearer token pair (with its second factor)', async () => {
+      const res = await loginWithCode(adminUsername, adminPassword, adminRecoveryCodes.pop() as string);
       expect(res.status).toBe(200);
       expect(res.body).toEqual({ accessToken: expect.any(String), refreshToken: expect.any(String), expiresIn: 900, tokenType: 'Bearer' });
       expect(Buffer.from(res.body.refreshToken, 'base64url')).toHaveLength(32);
@@ -350,7 +374,7 @@ describe('authorization (running app)', () => {
   });
 
   describe('two-factor authentication (TOTP)', () => {
-    it('enrols, confirms, then requires a fresh code at login', async () => {
+    it('enrols voluntarily, activates (recovery codes), then requires a fresh code at login', async () => {
       const { username, password, user } = await createUser();
       const token = (await login(username, password)).body.accessToken;
       const enrolled = await call('/v1/auth/mfa/enroll', { method: 'POST', token });
@@ -358,9 +382,14 @@ describe('authorization (running app)', () => {
       const { secret, otpauthUri } = enrolled.body as { secret: string; otpauthUri: string };
       secrets.push(secret);
       expect(otpauthUri).toMatch(/^otpauth:\/\/totp\//);
-      expect((await call('/v1/auth/mfa/confirm', { token, body: { totp: '000000' } })).body).toMatchObject({ code: 'INVALID_MFA_CODE' });
+      expect((await call('/v1/auth/mfa/activate', { token, body: { totp: '000000' } })).body).toMatchObject({ code: 'INVALID_MFA_CODE' });
       const code = await generate({ secret });
-      expect((await call('/v1/auth/mfa/confirm', { token, body: { totp: code } })).status).toBe(204);
+      const activated = await call('/v1/auth/mfa/activate', { token, body: { totp: code } });
+      expect(activated.status).toBe(200);
+      const { recoveryCodes } = activated.body as { recoveryCodes: string[] };
+      secrets.push(...recoveryCodes);
+      expect(recoveryCodes).toHaveLength(10);
+      expect(new Set(recoveryCodes).size).toBe(10);
       expect((await call('/v1/auth/mfa/enroll', { method: 'POST', token })).status).toBe(409);
 
       const without = await login(username, password);
@@ -383,6 +412,98 @@ describe('authorization (running app)', () => {
       );
       expect(Number(count)).toBe(1);
     });
+
+    it('an MFA-less staff user logs in directly, with no enrolment', async () => {
+      const { username, password } = await createUser({ roles: ['staff'] });
+      const res = await login(username, password);
+      expect(res.status).toBe(200);
+      expect(res.body).toEqual({ accessToken: expect.any(String), refreshToken: expect.any(String), expiresIn: 900, tokenType: 'Bearer' });
+    });
+
+    describe('when a role requires MFA (security_officer)', () => {
+      it('answers an enrollment token (no session), enrols and signs in with tokens and recovery codes', async () => {
+        const { username, password, user } = await createUser({ roles: ['security_officer'] });
+        const first = await call('/v1/auth/login', { body: { username, password } });
+        expect(first.status).toBe(200);
+        const { enrollmentToken } = first.body as { mfaEnrollmentRequired: boolean; enrollmentToken: string };
+        secrets.push(enrollmentToken);
+        expect(first.body).toEqual({ mfaEnrollmentRequired: true, enrollmentToken: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/) });
+        expect((await call(`/v1/users/${user.id}/sessions`, { token: adminToken })).body).toEqual([]);
+
+        const forged = await call('/v1/auth/mfa/enroll', { body: { enrollmentToken: randomBytes(32).toString('base64url') } });
+        expect(forged.status).toBe(401);
+        expect((forged.body as ErrorBody).code).toBe('INVALID_ENROLLMENT_TOKEN');
+        expect((await call('/v1/auth/mfa/enroll', { method: 'POST' })).status).toBe(401);
+
+        const enrolled = await call('/v1/auth/mfa/enroll', { body: { enrollmentToken } });
+        expect(enrolled.status).toBe(200);
+        const { secret, otpauthUri } = enrolled.body as { secret: string; otpauthUri: string };
+        secrets.push(secret);
+        expect(otpauthUri).toMatch(/^otpauth:\/\/totp\//);
+        const wrong = await call('/v1/auth/mfa/activate', { body: { enrollmentToken, totp: (await generate({ secret })) === '123456' ? '654321' : '123456' } });
+        expect((wrong.body as ErrorBody).code).toBe('INVALID_MFA_CODE');
+        const activated = await call('/v1/auth/mfa/activate', { body: { enrollmentToken, totp: await generate({ secret }) } });
+        expect(activated.status).toBe(200);
+        const body = activated.body as Tokens & { recoveryCodes: string[] };
+        secrets.push(body.accessToken, body.refreshToken, ...body.recoveryCodes);
+        expect(body).toEqual({
+          accessToken: expect.any(String),
+          refreshToken: expect.any(String),
+          expiresIn: 900,
+          tokenType: 'Bearer',
+          recoveryCodes: expect.arrayContaining([expect.stringMatching(/^[a-z2-7]{4}(-[a-z2-7]{4}){3}$/)]),
+        });
+        expect(body.recoveryCodes).toHaveLength(10);
+        expect((await call('/v1/roles', { token: body.accessToken })).status).toBe(200);
+        const sessions = (await call(`/v1/users/${user.id}/sessions`, { token: adminToken })).body as Array<{ mfa: boolean }>;
+        expect(sessions).toEqual([expect.objectContaining({ mfa: true })]);
+        // The enrollment token is spent with the activation.
+        expect((await call('/v1/auth/mfa/enroll', { body: { enrollmentToken } })).status).toBe(401);
+        const stored: Array<{ code_hash: string; salt: string }> = await inspector.query(`SELECT code_hash, salt FROM "${schema}".mfa_recovery_codes WHERE user_id = $1`, [user.id]);
+        expect(stored).toHaveLength(10);
+        for (const code of body.recoveryCodes) expect(JSON.stringify(stored)).not.toContain(code.replace(/-/g, ''));
+      });
+
+      it('then needs a code: none → MFA_REQUIRED, a recovery code once, a wrong code → MfaChallengeFailed', async () => {
+        const { username, password, user } = await createUser({ roles: ['security_officer'] });
+        const { recoveryCodes, secret, tokens } = await enrolAtLogin(username, password);
+
+        const without = await login(username, password);
+        expect(without.status).toBe(401);
+        expect(without.body.code).toBe('MFA_REQUIRED');
+
+        const [code] = recoveryCodes;
+        const recovered = await loginWithCode(username, password, code);
+        expect(recovered.status).toBe(200);
+        expect(recovered.body.accessToken).toEqual(expect.any(String));
+        const again = await loginWithCode(username, password, code);
+        expect(again.status).toBe(401);
+        expect(again.body.code).toBe('INVALID_CREDENTIALS');
+
+        const wrong = await loginWithCode(username, password, (await generate({ secret })) === '123456' ? '654321' : '123456');
+        expect(wrong.status).toBe(401);
+        expect(wrong.body.code).toBe('INVALID_CREDENTIALS');
+        const events: Array<{ type: string; data: Record<string, unknown> }> = await inspector.query(
+          `SELECT type, data FROM "${schema}".events WHERE data->>'userId' = $1 AND type LIKE 'Mfa%' ORDER BY global_position`,
+          [user.id],
+        );
+        expect(events.map((e) => e.type)).toEqual(['MfaEnabled', 'MfaRecoveryCodesGenerated', 'MfaRecoveryCodeUsed', 'MfaChallengeFailed', 'MfaChallengeFailed']);
+        expect(events[2].data).toEqual({ userId: user.id, remaining: 9 });
+        expect(events.slice(3).map((e) => e.data.method)).toEqual(['recovery_code', 'totp']);
+
+        // New recovery codes need a current TOTP code (the next step's: the activation spent this one).
+        const next = await generate({ secret, epoch: Math.floor(Date.now() / 1000) + 30 });
+        expect((await call('/v1/auth/mfa/recovery-codes', { token: tokens.accessToken, body: { totp: '000000' } })).status).toBe(400);
+        const renewed = await call('/v1/auth/mfa/recovery-codes', { token: tokens.accessToken, body: { totp: next } });
+        expect(renewed.status).toBe(200);
+        const fresh = (renewed.body as { recoveryCodes: string[] }).recoveryCodes;
+        secrets.push(...fresh);
+        expect(fresh).toHaveLength(10);
+        expect((await loginWithCode(username, password, recoveryCodes[1])).status).toBe(401);
+        const withFresh = await loginWithCode(username, password, fresh[0].toUpperCase());
+        expect(withFresh.status).toBe(200);
+      });
+    });
   });
 
   describe('signing key rotation', () => {
@@ -394,7 +515,7 @@ describe('authorization (running app)', () => {
       expect(newKid).not.toBe(oldKid);
       const jwks = (await call('/.well-known/jwks.json')).body as JSONWebKeySet;
       expect(jwks.keys.map((k) => k.kid)).toEqual(expect.arrayContaining([oldKid, newKid]));
-      const fresh = (await login(adminUsername, adminPassword)).body.accessToken;
+      const fresh = (await loginWithCode(adminUsername, adminPassword, adminRecoveryCodes.pop() as string)).body.accessToken;
       expect(decodeProtectedHeader(fresh).kid).toBe(newKid);
       await jwtVerify(fresh, createLocalJWKSet(jwks));
       await jwtVerify(adminToken, createLocalJWKSet(jwks));
@@ -591,7 +712,7 @@ describe('authorization (running app)', () => {
         `SELECT event_id, type, data, actor FROM "${schema}".events ORDER BY global_position`,
       );
       const types = new Set(rows.map((r) => r.type));
-      for (const type of ['MfaEnabled', 'UserCreated', 'TeamCreated', 'LoginSucceeded', 'LoginFailed', 'SessionRevoked', 'TokenRefreshed', 'RefreshTokenReuseDetected', 'UserDisabled']) {
+      for (const type of ['MfaEnabled', 'MfaRecoveryCodesGenerated', 'MfaRecoveryCodeUsed', 'MfaChallengeFailed', 'UserCreated', 'TeamCreated', 'LoginSucceeded', 'LoginFailed', 'SessionRevoked', 'TokenRefreshed', 'RefreshTokenReuseDetected', 'UserDisabled']) {
         expect(types).toContain(type);
       }
       const stored = JSON.stringify(rows);

@@ -11,10 +11,12 @@ import {
   uniqueName,
   uniqueTopicPrefix,
   type LaunchedApp,
+  freePort,
 } from '@warden/testing';
 import { RevocationStore } from '@warden/security';
 import Redis from 'ioredis';
 import type { DataSource } from 'typeorm';
+import { AbilityStub } from './test/ability-stub';
 
 let token = '';
 const auth = (): Record<string, string> => ({ authorization: `Bearer ${token}` });
@@ -28,16 +30,20 @@ const json = (body: unknown, headers: Record<string, string> = {}) => ({
 describe('customer-records (running app)', () => {
   const schema = uniqueName('e2e_customers');
   const topicPrefix = uniqueTopicPrefix('e2e-customers');
-  const port = 39_000 + Math.floor(Math.random() * 1000);
+  let port = 0;
   let app: LaunchedApp;
   let inspector: DataSource;
   let issuer: TestTokenIssuer;
+  let stub: AbilityStub;
   let redis: Redis;
   const userId = '01a224c1-0000-7000-8000-000000000001';
 
   beforeAll(async () => {
+    port = await freePort();
     const env = testEnv();
     issuer = await TestTokenIssuer.start();
+    // Every token user of this suite is staff (owns what they register).
+    stub = await AbilityStub.start({}, { roles: ['staff'] });
     token = await issuer.issue({ userId, roles: ['staff'] });
     redis = new Redis(env.redisUrl);
     app = await launchApp('customer-records', {
@@ -51,6 +57,7 @@ describe('customer-records (running app)', () => {
         KAFKA_BROKERS: env.kafkaBrokers.join(','),
         HTTP_BODY_LIMIT: '64kb',
         AUTH_JWKS_URL: issuer.jwksUrl,
+        AUTHORIZATION_URL: stub.url,
         WARDEN_KEKS: `1:${randomBytes(32).toString('base64')}`,
         CUSTOMER_RECORDS_BLIND_INDEX_KEY: randomBytes(32).toString('base64'),
       },
@@ -60,6 +67,7 @@ describe('customer-records (running app)', () => {
 
   afterAll(async () => {
     await app?.stop();
+    await stub?.stop();
     await issuer?.stop();
     redis?.disconnect();
     await dropTestSchema(inspector, schema);

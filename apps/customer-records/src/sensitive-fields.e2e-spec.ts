@@ -13,11 +13,13 @@ import {
   uniqueName,
   uniqueTopicPrefix,
   type LaunchedApp,
+  freePort,
 } from '@warden/testing';
 import type { DataSource } from 'typeorm';
 import { loadCustomerRecordsConfig } from './core/config';
 import { PostgresDataKeyStore } from './crypto/postgres-data-key-store';
 import { rotateDataKeys } from './crypto/rotate-keys';
+import { AbilityStub } from './test/ability-stub';
 
 type View = Record<string, unknown> & { id: string };
 type Page = { items: View[]; nextCursor: string | null };
@@ -47,7 +49,7 @@ describe('customer-records sensitive fields (running app)', () => {
   const schema = uniqueName('e2e_sensitive');
   const topicPrefix = uniqueTopicPrefix('e2e-sensitive');
   const topic = `${topicPrefix}${Topics.events('customer-records')}`;
-  const port = 40_000 + Math.floor(Math.random() * 1000);
+  let port = 0;
   const kek1 = `1:${randomBytes(32).toString('base64')}`;
   const blindIndexKey = randomBytes(32).toString('base64');
   const control = `Planted Control ${randomBytes(6).toString('hex')}`;
@@ -56,12 +58,17 @@ describe('customer-records sensitive fields (running app)', () => {
   let app: LaunchedApp;
   let inspector: DataSource;
   let issuer: TestTokenIssuer;
+  let stub: AbilityStub;
+  /** Staff: registers the customers and owns them (sees mobile and e-mail in clear). */
   let token = '';
+  /** The supervisor of their team: reads them with every sensitive field masked. */
+  let readerToken = '';
+  const team = `team-sensitive-${randomBytes(6).toString('hex')}`;
   let full: View;
   let mobileOnly: View;
 
   const get = async (path: string): Promise<Response> =>
-    fetch(`${app.url}${path}`, { headers: { authorization: `Bearer ${token}` } });
+    fetch(`${app.url}${path}`, { headers: { authorization: `Bearer ${readerToken}` } });
   const register = async (body: Record<string, unknown>): Promise<Response> =>
     fetch(`${app.url}/v1/customers`, {
       method: 'POST',
@@ -76,9 +83,17 @@ describe('customer-records sensitive fields (running app)', () => {
   };
 
   beforeAll(async () => {
+    port = await freePort();
     const env = testEnv();
     issuer = await TestTokenIssuer.start();
-    token = await issuer.issue({ userId: '01a224c1-0000-7000-8000-0000000000aa', roles: ['staff'] });
+    const staff = '01a224c1-0000-7000-8000-0000000000aa';
+    const supervisor = `01a224c1-0000-7000-8000-${randomBytes(6).toString('hex')}`;
+    stub = await AbilityStub.start({
+      [staff]: { roles: ['staff'], teamIds: [team] },
+      [supervisor]: { roles: ['supervisor'], teamIds: [team] },
+    });
+    token = await issuer.issue({ userId: staff, roles: ['staff'] });
+    readerToken = await issuer.issue({ userId: supervisor, roles: ['supervisor'], teamId: team });
     app = await launchApp('customer-records', {
       port,
       env: {
@@ -89,6 +104,7 @@ describe('customer-records sensitive fields (running app)', () => {
         REDIS_URL: env.redisUrl,
         KAFKA_BROKERS: env.kafkaBrokers.join(','),
         AUTH_JWKS_URL: issuer.jwksUrl,
+        AUTHORIZATION_URL: stub.url,
         WARDEN_KEKS: kek1,
         CUSTOMER_RECORDS_BLIND_INDEX_KEY: blindIndexKey,
       },
@@ -99,23 +115,25 @@ describe('customer-records sensitive fields (running app)', () => {
       name: control,
       company: controlCompany,
       classification: 'restricted',
+      teamId: team,
       ...planted,
     });
     expect(first.status).toBe(201);
     full = (await first.json()) as View;
-    const second = await register({ name: `${control} bis`, mobile: '13912345678' });
+    const second = await register({ name: `${control} bis`, mobile: '13912345678', teamId: team });
     expect(second.status).toBe(201);
     mobileOnly = (await second.json()) as View;
   });
 
   afterAll(async () => {
     await app?.stop();
+    await stub?.stop();
     await issuer?.stop();
     await dropTestSchema(inspector, schema);
   });
 
   describe('reading a customer', () => {
-    it('returns every sensitive field masked (deny by default)', async () => {
+    it("returns every sensitive field masked to the team's supervisor", async () => {
       const res = await get(`/v1/customers/${full.id}`);
       expect(res.status).toBe(200);
       expect(await res.json()).toMatchObject({
@@ -126,7 +144,13 @@ describe('customer-records sensitive fields (running app)', () => {
         nationalId: '110101********123X',
         address: '北京市',
       });
-      expect(full).toMatchObject({ mobile: '139****5678', email: 'a***@example.org' });
+      // The registering owner (staff) was answered with mobile and e-mail in clear, the rest masked.
+      expect(full).toMatchObject({
+        mobile: planted.mobile,
+        email: planted.email,
+        nationalId: '110101********123X',
+        address: '北京市',
+      });
     });
 
     it('returns null for sensitive fields that were not given', async () => {

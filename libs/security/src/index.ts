@@ -1,3 +1,4 @@
 export * from './lib/auth';
 export * from './lib/masking';
 export * from './lib/policy';
+export * from './lib/policy-client';

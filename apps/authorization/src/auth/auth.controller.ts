@@ -1,15 +1,36 @@
-import { Body, Controller, HttpCode, Post, Req, UseFilters } from '@nestjs/common';
+import { Body, Controller, HttpCode, Post, Req, UseFilters, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { commandMetadata, ZodValidationPipe } from '@warden/platform';
-import { Authenticated, CurrentPrincipal, Public, Roles, type Principal } from '@warden/security';
+import { Authenticated, CurrentPrincipal, Public, Roles, UnauthenticatedError, type Principal, type RequestWithPrincipal } from '@warden/security';
 import type { Request } from 'express';
 import { z } from 'zod';
 import { anonymousMetadata } from '../core/request-metadata';
 import { SigningKeyService } from '../signing-keys/signing-key.service';
 import { AuthExceptionFilter } from './auth-exception.filter';
 import { MfaService } from '../mfa/mfa.service';
-import { loginBody, mfaCodeBody, refreshBody, type LoginBody, type MfaCodeBody, type RefreshBody, type TokenResponse } from './auth.dto';
+import {
+  loginBody,
+  mfaActivateBody,
+  mfaCodeBody,
+  mfaEnrollBody,
+  refreshBody,
+  type LoginBody,
+  type LoginResponse,
+  type MfaActivateBody,
+  type MfaCodeBody,
+  type MfaEnrollBody,
+  type RecoveryCodesResponse,
+  type RefreshBody,
+  type TokenResponse,
+} from './auth.dto';
 import { AuthService } from './auth.service';
+import { MfaEnrollmentGuard } from './mfa-enrollment.guard';
+
+/** The principal `MfaEnrollmentGuard` verified when no enrollment token was given. */
+const authenticated = (req: RequestWithPrincipal): Principal => {
+  if (!req.principal) throw new UnauthenticatedError();
+  return req.principal;
+};
 
 @ApiTags('auth')
 @Controller('v1/auth')
@@ -24,9 +45,12 @@ export class AuthController {
   @Post('login')
   @Public()
   @HttpCode(200)
-  @ApiOperation({ summary: 'Log in with user name and password: an access token and a refresh token' })
+  @ApiOperation({
+    summary:
+      'Log in with user name, password and (once enrolled) a TOTP or recovery code: an access token and a refresh token; or, when a role requires MFA and none is enrolled, {mfaEnrollmentRequired, enrollmentToken}',
+  })
   @ApiBody({ schema: z.toJSONSchema(loginBody, { io: 'input' }) as object })
-  login(@Body(new ZodValidationPipe(loginBody)) body: LoginBody, @Req() req: Request): Promise<TokenResponse> {
+  login(@Body(new ZodValidationPipe(loginBody)) body: LoginBody, @Req() req: Request): Promise<LoginResponse> {
     return this.auth.login(body, anonymousMetadata(req));
   }
 
@@ -49,26 +73,52 @@ export class AuthController {
   }
 
   @Post('mfa/enroll')
-  @Authenticated()
+  @Public()
+  @UseGuards(MfaEnrollmentGuard)
   @HttpCode(200)
   @ApiBearerAuth()
-  @ApiOperation({ summary: 'Start TOTP enrolment: a new secret (shown once) and its otpauth:// URI; pending until confirmed' })
-  enroll(@CurrentPrincipal() principal: Principal): Promise<{ secret: string; otpauthUri: string }> {
+  @ApiOperation({
+    summary:
+      'Start TOTP enrolment: a new secret (shown once) and its otpauth:// URI, pending until activated. With an access token, or with the enrollmentToken of a login that must enrol first',
+  })
+  @ApiBody({ schema: z.toJSONSchema(mfaEnrollBody, { io: 'input' }) as object, required: false })
+  enroll(@Body(new ZodValidationPipe(mfaEnrollBody)) body: MfaEnrollBody, @Req() req: RequestWithPrincipal): Promise<{ secret: string; otpauthUri: string }> {
+    if (body.enrollmentToken) return this.auth.enrollWithToken(body.enrollmentToken, new Date());
+    const principal = authenticated(req);
     return this.mfa.enroll(principal.userId, principal.username, new Date());
   }
 
-  @Post('mfa/confirm')
-  @Authenticated()
-  @HttpCode(204)
+  @Post('mfa/activate')
+  @Public()
+  @UseGuards(MfaEnrollmentGuard)
+  @HttpCode(200)
   @ApiBearerAuth()
-  @ApiOperation({ summary: 'Confirm TOTP enrolment with a current code; from then on login needs a code' })
+  @ApiOperation({
+    summary:
+      'Activate TOTP with a current code: the recovery codes (shown once); with an enrollmentToken, also the tokens of a new session. From then on login needs a code',
+  })
+  @ApiBody({ schema: z.toJSONSchema(mfaActivateBody, { io: 'input' }) as object })
+  activate(
+    @Body(new ZodValidationPipe(mfaActivateBody)) body: MfaActivateBody,
+    @Req() req: RequestWithPrincipal,
+  ): Promise<RecoveryCodesResponse | (TokenResponse & RecoveryCodesResponse)> {
+    if (body.enrollmentToken) return this.auth.activateWithToken(body.enrollmentToken, body.totp, anonymousMetadata(req));
+    const principal = authenticated(req);
+    return this.auth.activate(principal, body.totp, commandMetadata(req, principal));
+  }
+
+  @Post('mfa/recovery-codes')
+  @Authenticated()
+  @HttpCode(200)
+  @ApiBearerAuth()
+  @ApiOperation({ summary: 'Replace the recovery codes (the old ones stop working) after a current TOTP code; shown once' })
   @ApiBody({ schema: z.toJSONSchema(mfaCodeBody, { io: 'input' }) as object })
-  async confirm(
+  regenerateRecoveryCodes(
     @Body(new ZodValidationPipe(mfaCodeBody)) body: MfaCodeBody,
     @CurrentPrincipal() principal: Principal,
     @Req() req: Request,
-  ): Promise<void> {
-    await this.mfa.confirm(principal.userId, body.totp, commandMetadata(req, principal));
+  ): Promise<RecoveryCodesResponse> {
+    return this.auth.regenerateRecoveryCodes(principal, body.totp, commandMetadata(req, principal));
   }
 
   @Post('keys/rotate')

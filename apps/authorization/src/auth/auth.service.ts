@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { EventStore, quoteSchema, type CommandMetadata } from '@warden/event-store';
+import type { LoginFailedData, MfaChallengeFailedData } from '@warden/contracts';
+import { EventStore, quoteSchema, type CommandMetadata, type NewEvent } from '@warden/event-store';
 import { REDIS } from '@warden/platform';
 import { RevocationStore, type Principal } from '@warden/security';
 import type Redis from 'ioredis';
@@ -9,7 +10,10 @@ import { v7 as uuidv7 } from 'uuid';
 import type { AuthorizationConfig } from '../core/config';
 import { withActor } from '../core/request-metadata';
 import { AUTH_CONFIG } from '../core/tokens';
+import { mfaStep } from '../mfa/mfa-requirement.util';
+import { MfaError, MfaErrorCode } from '../mfa/mfa.exception';
 import { MfaService } from '../mfa/mfa.service';
+import { RoleService } from '../roles/role.service';
 import { GeoService } from '../sessions/geo.service';
 import { SessionError } from '../sessions/session.exception';
 import { SessionService } from '../sessions/session.service';
@@ -17,9 +21,11 @@ import { AccessTokenService } from '../signing-keys/access-token.service';
 import { PasswordHasher } from '../users/password.hasher';
 import { SIGN_IN_STATUSES } from '../users/user.decider';
 import { UserService } from '../users/user.service';
-import type { LoginBody, TokenResponse } from './auth.dto';
+import type { LoginBody, LoginResponse, RecoveryCodesResponse, TokenResponse } from './auth.dto';
 import { AuthError, AuthErrorCode, invalidCredentials, invalidRefreshToken } from './auth.exception';
 import { LoginThrottle, usernameHash } from './login-throttle';
+
+type LoginUser = { id: string; username: string; roles: string[]; teamId: string | null };
 
 type RefreshRow = { token_hash: string; session_id: string; user_id: string; status: string; expires_at: Date };
 type RefreshOutcome =
@@ -30,7 +36,7 @@ type RefreshOutcome =
 const sha256 = (value: string): string => createHash('sha256').update(value).digest('hex');
 const newRefreshToken = (): string => randomBytes(32).toString('base64url');
 
-/** Login, refresh-token rotation with reuse detection, logout. */
+/** Login (with the second factor and enrolment it requires), refresh-token rotation with reuse detection, logout. */
 @Injectable()
 export class AuthService {
   private readonly throttle: LoginThrottle;
@@ -45,6 +51,7 @@ export class AuthService {
     private readonly tokens: AccessTokenService,
     private readonly revocations: RevocationStore,
     private readonly mfa: MfaService,
+    private readonly roles: RoleService,
     @Inject(REDIS) redis: Redis,
     @Inject(AUTH_CONFIG) private readonly config: AuthorizationConfig,
   ) {
@@ -57,7 +64,7 @@ export class AuthService {
     });
   }
 
-  async login(body: LoginBody, metadata: CommandMetadata): Promise<TokenResponse> {
+  async login(body: LoginBody, metadata: CommandMetadata): Promise<LoginResponse> {
     const ip = metadata.actor.ip ?? 'unknown';
     const nameHash = usernameHash(body.username);
     const ipWait = await this.throttle.ipRetryAfter(ip);
@@ -79,25 +86,113 @@ export class AuthService {
       await this.recordFailure(user?.id ?? null, nameHash, passwordOk ? 'disabled' : 'bad_credentials', metadata);
       throw invalidCredentials();
     }
-    const mfaEnabled = await this.mfa.isEnabled(user.id);
-    if (mfaEnabled && body.totp === undefined) {
-      // Not a failure of the name: the password was right. Nothing is issued without the code.
-      await this.recordFailure(user.id, nameHash, 'mfa_required', metadata);
-      throw new AuthError(AuthErrorCode.MfaRequired, 'a TOTP code is required (totp)');
-    }
-    if (mfaEnabled && !(await this.mfa.verifyLogin(user.id, body.totp as string, metadata.now))) {
-      await this.throttle.recordFailure(nameHash, ip);
-      await this.recordFailure(user.id, nameHash, 'bad_credentials', metadata);
-      throw invalidCredentials();
+    const [enrolled, requiredByRole] = await Promise.all([this.mfa.isEnabled(user.id), this.roles.mfaRequiredFor(user.roles)]);
+    const step = mfaStep({ requiredByRole, enrolled, code: body.totp });
+    const userMetadata = withActor(metadata, user.id, null);
+    switch (step.kind) {
+      case 'enrollment-required':
+        // The password was right, but nothing is issued before enrolment: no session, no token, and
+        // the failure count stays (it is cleared by a complete login only).
+        return { mfaEnrollmentRequired: true, enrollmentToken: await this.mfa.issueEnrollmentToken(user.id) };
+      case 'code-missing':
+        // Not a failure of the name: the password was right. Nothing is issued without the code.
+        await this.recordFailure(user.id, nameHash, 'mfa_required', metadata);
+        throw new AuthError(AuthErrorCode.MfaRequired, 'a TOTP code (or a recovery code) is required (totp)');
+      case 'totp':
+      case 'recovery-code': {
+        const ok =
+          step.kind === 'totp'
+            ? await this.mfa.verifyLogin(user.id, step.code, metadata.now)
+            : await this.mfa.consumeRecoveryCode(user.id, step.code, userMetadata);
+        if (!ok) {
+          await this.throttle.recordFailure(nameHash, ip);
+          await this.recordFailure(user.id, nameHash, 'bad_credentials', metadata, step.kind === 'totp' ? 'totp' : 'recovery_code');
+          throw invalidCredentials();
+        }
+        break;
+      }
+      case 'none':
+        break;
+      default: {
+        const unknown: never = step;
+        throw new Error(`unhandled MFA step ${String((unknown as { kind: unknown }).kind)}`);
+      }
     }
     await this.throttle.recordSuccess(nameHash);
+    return this.startSession(user, step.kind !== 'none', metadata);
+  }
 
+  /**
+   * `POST /v1/auth/mfa/enroll` with an enrollment token: a pending secret for the token's user.
+   * The token stays valid (activation needs it) until it expires or activation spends it.
+   */
+  async enrollWithToken(enrollmentToken: string, now: Date): Promise<{ secret: string; otpauthUri: string }> {
+    const user = await this.enrollingUser(enrollmentToken);
+    return this.mfa.enroll(user.id, user.username, now);
+  }
+
+  /**
+   * `POST /v1/auth/mfa/activate` with an enrollment token: activates the secret and signs the user
+   * in as a login would. A wrong code counts as a failed login of the name (lockout applies).
+   */
+  async activateWithToken(enrollmentToken: string, totp: string, metadata: CommandMetadata): Promise<TokenResponse & RecoveryCodesResponse> {
+    const user = await this.enrollingUser(enrollmentToken);
+    const nameHash = usernameHash(user.username);
+    const locked = await this.throttle.lockedFor(nameHash);
+    if (locked > 0) throw new AuthError(AuthErrorCode.AccountLocked, 'too many failed logins: this account is locked for a while', locked);
+    const userMetadata = withActor(metadata, user.id, null);
+    let recoveryCodes: string[];
+    try {
+      recoveryCodes = await this.mfa.activate(user.id, totp, userMetadata);
+    } catch (error) {
+      if (error instanceof MfaError && error.code === MfaErrorCode.InvalidCode) {
+        await this.throttle.recordFailure(nameHash, metadata.actor.ip ?? 'unknown');
+        await this.recordFailure(user.id, nameHash, 'bad_credentials', metadata, 'totp');
+      }
+      throw error;
+    }
+    await this.mfa.spendEnrollmentToken(enrollmentToken);
+    await this.throttle.recordSuccess(nameHash);
+    return { ...(await this.startSession(user, true, metadata)), recoveryCodes };
+  }
+
+  /** Voluntary activation by a signed-in user: the recovery codes, shown once. */
+  async activate(principal: Principal, totp: string, metadata: CommandMetadata): Promise<RecoveryCodesResponse> {
+    return { recoveryCodes: await this.mfa.activate(principal.userId, totp, metadata) };
+  }
+
+  /** New recovery codes after a current TOTP code; a wrong code counts as a failed login of the name. */
+  async regenerateRecoveryCodes(principal: Principal, totp: string, metadata: CommandMetadata): Promise<RecoveryCodesResponse> {
+    const nameHash = usernameHash(principal.username);
+    const locked = await this.throttle.lockedFor(nameHash);
+    if (locked > 0) throw new AuthError(AuthErrorCode.AccountLocked, 'too many failed logins: this account is locked for a while', locked);
+    const recoveryCodes = await this.mfa.regenerateRecoveryCodes(principal.userId, totp, metadata);
+    if (!recoveryCodes) {
+      await this.throttle.recordFailure(nameHash, metadata.actor.ip ?? 'unknown');
+      await this.recordFailure(principal.userId, nameHash, 'bad_credentials', metadata, 'totp');
+      throw new MfaError(MfaErrorCode.InvalidCode, 'the code is not valid');
+    }
+    return { recoveryCodes };
+  }
+
+  private async enrollingUser(enrollmentToken: string): Promise<LoginUser> {
+    const userId = await this.mfa.enrollmentTokenUser(enrollmentToken);
+    const user = await this.users.get(userId).catch(() => null);
+    if (!user || !SIGN_IN_STATUSES.has(user.status)) {
+      await this.mfa.spendEnrollmentToken(enrollmentToken);
+      throw new MfaError(MfaErrorCode.InvalidEnrollmentToken, 'the enrollment token is invalid or expired; log in again');
+    }
+    return user;
+  }
+
+  /** A new session (one refresh-token family) and its tokens. */
+  private async startSession(user: LoginUser, mfa: boolean, metadata: CommandMetadata): Promise<TokenResponse> {
     const sessionId = uuidv7();
     const geo = await this.geo.locate(metadata.actor.ip);
     const refreshToken = newRefreshToken();
     const sessionMetadata = withActor(metadata, user.id, sessionId);
     await this.dataSource.transaction(async (manager) => {
-      await this.sessions.handle(sessionId, { type: 'StartSession', data: { userId: user.id, sessionId, mfa: mfaEnabled, geo } }, sessionMetadata, manager);
+      await this.sessions.handle(sessionId, { type: 'StartSession', data: { userId: user.id, sessionId, mfa, geo } }, sessionMetadata, manager);
       await this.insertRefreshToken(manager, refreshToken, sessionId, user.id, metadata.now);
     });
     return this.tokenResponse({ userId: user.id, sessionId, username: user.username, roles: user.roles, teamId: user.teamId }, refreshToken, metadata.now);
@@ -175,14 +270,21 @@ export class AuthService {
     };
   }
 
-  /** LoginFailed, on a stream of its own (one per attempt: attempts never contend). */
+  /**
+   * LoginFailed, on a stream of its own (one per attempt: attempts never contend); with
+   * MfaChallengeFailed when it was the second factor that failed.
+   */
   private async recordFailure(
     userId: string | null,
     nameHash: string,
-    reason: 'bad_credentials' | 'locked' | 'disabled' | 'rate_limited' | 'mfa_required',
+    reason: LoginFailedData['reason'],
     metadata: CommandMetadata,
+    mfaMethod: MfaChallengeFailedData['method'] | null = null,
   ): Promise<void> {
-    await this.store.append(`login-attempt-${uuidv7()}`, [{ type: 'LoginFailed', data: { userId, usernameHash: nameHash, reason } }], {
+    const failed: NewEvent = { type: 'LoginFailed', data: { userId, usernameHash: nameHash, reason } };
+    const events: NewEvent[] =
+      mfaMethod && userId ? [failed, { type: 'MfaChallengeFailed', data: { userId, method: mfaMethod } }] : [failed];
+    await this.store.append(`login-attempt-${uuidv7()}`, events, {
       expectedVersion: 0,
       metadata: userId ? withActor(metadata, userId, null) : metadata,
     });

@@ -26,5 +26,24 @@ export function mfaMigrations(schema: string): Array<new () => MigrationInterfac
       await queryRunner.query(`DROP TABLE ${s}.mfa_credentials`);
     }
   }
-  return [MfaCredentials1764400300000];
+  /** Single-use recovery codes: a salted SHA-256 each (the code is shown once), `used_at` once spent. */
+  class MfaRecoveryCodes1764900000000 implements MigrationInterface {
+    name = 'MfaRecoveryCodes1764900000000';
+    async up(queryRunner: QueryRunner): Promise<void> {
+      await queryRunner.query(`
+        CREATE TABLE ${s}.mfa_recovery_codes (
+          user_id uuid NOT NULL,
+          position smallint NOT NULL,
+          salt text NOT NULL,
+          code_hash text NOT NULL,
+          created_at timestamptz NOT NULL,
+          used_at timestamptz,
+          PRIMARY KEY (user_id, position)
+        )`);
+    }
+    async down(queryRunner: QueryRunner): Promise<void> {
+      await queryRunner.query(`DROP TABLE ${s}.mfa_recovery_codes`);
+    }
+  }
+  return [MfaCredentials1764400300000, MfaRecoveryCodes1764900000000];
 }

@@ -94,6 +94,15 @@ export class RoleService implements OnModuleInit {
     return toView(rows[0]);
   }
 
+  /** Whether any of `roles` requires two-factor authentication (the roles read model; unknown names require nothing). */
+  async mfaRequiredFor(roles: readonly string[]): Promise<boolean> {
+    if (roles.length === 0) return false;
+    const rows: unknown[] = await this.dataSource.query(`SELECT 1 FROM ${this.s}.roles WHERE name = ANY($1::text[]) AND mfa_required LIMIT 1`, [
+      [...roles],
+    ]);
+    return rows.length > 0;
+  }
+
   private get s(): string {
     return quoteSchema(this.store.schema);
   }

@@ -1,5 +1,6 @@
-import { createTestSchema, dropTestSchema, launchApp, testEnv, uniqueName, uniqueTopicPrefix, type LaunchedApp } from '@warden/testing';
+import { createTestSchema, dropTestSchema, launchApp, testEnv, uniqueName, uniqueTopicPrefix, type LaunchedApp, freePort } from '@warden/testing';
 import { randomBytes, randomInt } from 'node:crypto';
+import { generate } from 'otplib';
 import type { DataSource } from 'typeorm';
 
 const SCIM = 'application/scim+json';
@@ -8,7 +9,7 @@ const newIp = () => `198.18.${randomInt(0, 255)}.${randomInt(1, 254)}`;
 
 describe('SCIM provisioning (running app)', () => {
   const schema = uniqueName('e2e_scim');
-  const port = 41_000 + randomInt(0, 1000);
+  let port = 0;
   const adminUsername = uniqueName('admin');
   const adminPassword = `admin-${randomBytes(18).toString('base64url')}`;
   let app: LaunchedApp;
@@ -41,6 +42,7 @@ describe('SCIM provisioning (running app)', () => {
   });
 
   beforeAll(async () => {
+    port = await freePort();
     const env = testEnv();
     app = await launchApp('authorization', {
       port,
@@ -57,9 +59,15 @@ describe('SCIM provisioning (running app)', () => {
       },
     });
     ({ dataSource: inspector } = await createTestSchema('e2e_scim', [], schema));
-    const login = await call('/v1/auth/login', { body: { username: adminUsername, password: adminPassword }, type: 'application/json' });
-    expect(login.status).toBe(200);
-    adminToken = login.body['accessToken'] as string;
+    // The admin role requires MFA: the bootstrap admin's first login enrols it (enrollment token → enroll → activate).
+    const json = 'application/json';
+    const login = await call('/v1/auth/login', { body: { username: adminUsername, password: adminPassword }, type: json });
+    expect(login.body).toMatchObject({ mfaEnrollmentRequired: true });
+    const enrollmentToken = login.body['enrollmentToken'] as string;
+    const { secret } = (await call('/v1/auth/mfa/enroll', { body: { enrollmentToken }, type: json })).body as { secret: string };
+    const activated = await call('/v1/auth/mfa/activate', { body: { enrollmentToken, totp: await generate({ secret }) }, type: json });
+    expect(activated.status).toBe(200);
+    adminToken = activated.body['accessToken'] as string;
     const issued = await call('/v1/scim/tokens', { body: { name: 'entra' }, token: adminToken, type: 'application/json' });
     expect(issued.status).toBe(201);
     scimToken = issued.body['token'] as string;

@@ -22,6 +22,17 @@ describe('customer-records config', () => {
     expect(loadCustomerRecordsConfig(env)).toMatchObject(env);
   });
 
+  it('points at the local authorization service by default, and refuses a URL that is not http(s)', () => {
+    expect(loadCustomerRecordsConfig(valid()).AUTHORIZATION_URL).toBe('http://127.0.0.1:3001');
+    expect(
+      loadCustomerRecordsConfig({ ...valid(), AUTHORIZATION_URL: 'https://authz.internal/' })
+        .AUTHORIZATION_URL,
+    ).toBe('https://authz.internal');
+    expect(configError({ ...valid(), AUTHORIZATION_URL: 'ftp://authz' }).problems).toEqual([
+      expect.stringMatching(/^AUTHORIZATION_URL: /),
+    ]);
+  });
+
   describe.each(['development', 'test', 'production'])('with NODE_ENV=%s', (NODE_ENV) => {
     it('refuses to boot without CUSTOMER_RECORDS_BLIND_INDEX_KEY, naming it (nothing is derived)', () => {
       const { CUSTOMER_RECORDS_BLIND_INDEX_KEY: _unset, ...env } = valid();

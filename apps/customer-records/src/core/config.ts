@@ -26,6 +26,11 @@ export const customerRecordsConfigSchema = baseConfigSchema.extend({
    * Required in every environment: nothing is derived when it is unset, since changing it means
    * re-indexing every customer.
    */
+  /** The authorization service, which serves each caller's compiled ability (`/v1/users/:id/ability`). */
+  AUTHORIZATION_URL: z
+    .url({ protocol: /^https?$/, message: 'must be an http(s):// URL' })
+    .transform((url) => url.replace(/\/+$/, ''))
+    .default('http://127.0.0.1:3001'),
   CUSTOMER_RECORDS_BLIND_INDEX_KEY: z
     .string({ message: 'is required (base64 of 32 random bytes, the blind index key)' })
     .superRefine(validKey((value) => BlindIndexer.fromBase64(value))),

@@ -59,7 +59,7 @@ export function searchIndex(indexer: BlindIndexer, field: SearchField, value: st
   }
 }
 
-/** Masked display forms: deny by default until the policy's field levels are wired. */
+/** The masked display form of each sensitive field (a field at the `masked` level). */
 export const maskSensitive = {
   mobile: (value: string): string => {
     let normalised = value;
@@ -74,22 +74,3 @@ export const maskSensitive = {
   nationalId: maskNationalId,
   address: maskAddress,
 } satisfies Record<keyof SensitiveInput, (value: string) => string>;
-
-/** Decrypts each present ciphertext and masks it. */
-export async function revealMasked(
-  customerId: string,
-  ciphertexts: SensitiveCiphertexts,
-  cipher: FieldCipher,
-): Promise<Record<keyof SensitiveInput, string | null>> {
-  const result: Record<keyof SensitiveInput, string | null> = {
-    mobile: null,
-    email: null,
-    nationalId: null,
-    address: null,
-  };
-  for (const field of ['mobile', 'email', 'nationalId', 'address'] as const) {
-    const token = ciphertexts[field];
-    if (token) result[field] = maskSensitive[field](await cipher.decrypt(customerId, field, token));
-  }
-  return result;
-}

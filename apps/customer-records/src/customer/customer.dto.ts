@@ -1,5 +1,6 @@
 import { classificationSchema } from '@warden/contracts';
 import { normaliseIndexValue } from '@warden/crypto';
+import type { FieldLevelled } from '@warden/security';
 import { z } from 'zod';
 
 const normalisable = (kind: 'phone' | 'nationalId') => (value: string) => {
@@ -86,7 +87,8 @@ export type SearchCustomersQuery = z.infer<typeof searchCustomersQuery>;
 export const encodeCursor = (customerId: string): string =>
   Buffer.from(customerId, 'utf8').toString('base64url');
 
-export type CustomerView = {
+/** Every field of a customer, in clear: never returned as such (see `CustomerView`). */
+export type CustomerFields = {
   id: string;
   name: string;
   company: string | null;
@@ -94,7 +96,7 @@ export type CustomerView = {
   classification: string;
   ownerId: string | null;
   teamId: string | null;
-  /** Sensitive fields: masked (deny by default until field levels are wired), null when absent. */
+  /** Sensitive fields: null when not given. */
   mobile: string | null;
   email: string | null;
   nationalId: string | null;
@@ -104,5 +106,11 @@ export type CustomerView = {
   createdAt: string;
   updatedAt: string;
 };
+
+/**
+ * A customer as the caller sees it: each field at the caller's level from the policy — the value
+ * (`clear`), its masked form (`masked`), or absent (`none`).
+ */
+export type CustomerView = FieldLevelled<CustomerFields>;
 
 export type CustomerPage = { items: CustomerView[]; nextCursor: string | null };

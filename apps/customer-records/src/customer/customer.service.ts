@@ -2,9 +2,11 @@ import { Injectable } from '@nestjs/common';
 import type { CustomerEvent } from '@warden/contracts';
 import { BlindIndexer, FieldCipher } from '@warden/crypto';
 import { EventStore, quoteSchema, type CommandMetadata } from '@warden/event-store';
+import { ForbiddenError, toSqlFilter, type Policy, type PolicySqlColumns } from '@warden/security';
 import { DataSource } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
-import { revealMasked, protectSensitive, searchIndex } from './customer-sensitive.util';
+import { protectSensitive, searchIndex } from './customer-sensitive.util';
+import { customerFieldLevels, levelledCustomerView, type CustomerPolicyResource } from './customer-view.util';
 import type { CustomerCommand } from './customer.commands';
 import { decide, evolve, initialCustomerState, type CustomerState } from './customer.decider';
 import {
@@ -29,6 +31,7 @@ type CustomerRow = {
   email_ciphertext: string | null;
   national_id_ciphertext: string | null;
   address_ciphertext: string | null;
+  shared_with: string[];
   status: string;
   version: number;
   created_at: Date;
@@ -36,6 +39,14 @@ type CustomerRow = {
 };
 
 const INDEX_COLUMN = { mobile: 'mobile_index', email: 'email_index', nationalId: 'national_id_index' } as const;
+
+/** The read model's columns for the attributes the policy's record conditions read. */
+const POLICY_COLUMNS: PolicySqlColumns = {
+  ownerId: 'owner_id',
+  teamId: 'team_id',
+  classification: 'classification',
+  sharedWith: 'shared_with',
+};
 
 export const customerStreamId = (customerId: string): string => `customer-${customerId}`;
 
@@ -61,66 +72,99 @@ export class CustomerService {
     return result.streamVersion;
   }
 
-  /** Encrypts and indexes the sensitive fields first: only ciphertexts reach the decider and the events. */
-  async register(body: RegisterCustomerBody, metadata: CommandMetadata): Promise<CustomerView> {
+  /**
+   * Registers a customer for the caller: the policy must allow creating customers at all (403
+   * otherwise), the owner defaults to the caller, and the policy must allow creating this one
+   * (its owner, team and classification), so staff register only customers they own, within their
+   * clearance. Encrypts and indexes the sensitive fields first: only ciphertexts reach the decider
+   * and the events. Answers with the customer as the caller may read it (only its id when the
+   * caller may not read it).
+   */
+  async register(body: RegisterCustomerBody, metadata: CommandMetadata, policy: Policy): Promise<CustomerView> {
+    if (!policy.can('create', 'Customer')) throw new ForbiddenError('you may not register customers');
+    const ownerId = body.ownerId ?? policy.userId;
+    const resource: CustomerPolicyResource = {
+      ownerId,
+      teamId: body.teamId,
+      classification: body.classification,
+      sharedWith: [],
+    };
+    if (!policy.can('create', 'Customer', resource)) {
+      throw new ForbiddenError('you may not register a customer with this owner, team or classification');
+    }
     const customerId = uuidv7();
     const { mobile, email, nationalId, address, ...plain } = body;
     const sensitive = await protectSensitive(customerId, { mobile, email, nationalId, address }, this.cipher, this.indexer);
-    await this.handle(customerId, { type: 'RegisterCustomer', data: { customerId, ...plain, sensitive } }, metadata);
-    return this.get(customerId);
+    await this.handle(customerId, { type: 'RegisterCustomer', data: { customerId, ...plain, ownerId, sensitive } }, metadata);
+    return (await this.findVisible(customerId, policy)) ?? { id: customerId };
   }
 
-  async get(customerId: string): Promise<CustomerView> {
-    const rows: CustomerRow[] = await this.dataSource.query(
-      `SELECT * FROM ${this.quotedSchema}.customers WHERE id = $1`,
-      [customerId],
-    );
-    if (rows.length === 0) throw new CustomerError(CustomerErrorCode.NotFound, `customer ${customerId} not found`);
-    return this.toView(rows[0]);
+  /** A customer the caller may read; one outside their view is not found, exactly like a missing one. */
+  async get(customerId: string, policy: Policy): Promise<CustomerView> {
+    const view = await this.findVisible(customerId, policy);
+    if (!view) throw new CustomerError(CustomerErrorCode.NotFound, `customer ${customerId} not found`);
+    return view;
   }
 
-  /** Exact search through one blind index, paged by id. */
-  async search(query: SearchCustomersQuery): Promise<CustomerPage> {
+  /** Exact search through one blind index, within the caller's view, paged by id. */
+  async search(query: SearchCustomersQuery, policy: Policy): Promise<CustomerPage> {
     const field = SEARCH_FIELDS.find((name) => query[name] !== undefined);
     if (!field) throw new Error('search without a field (the query schema requires one)');
     const index = searchIndex(this.indexer, field, query[field] ?? '');
+    const visible = toSqlFilter(policy, 'read', 'Customer', { columns: POLICY_COLUMNS, paramOffset: 3 });
     const rows: CustomerRow[] = await this.dataSource.query(
       `SELECT * FROM ${this.quotedSchema}.customers
-       WHERE ${INDEX_COLUMN[field]} = $1 AND ($2::uuid IS NULL OR id > $2::uuid)
+       WHERE ${INDEX_COLUMN[field]} = $1 AND ($2::uuid IS NULL OR id > $2::uuid) AND (${visible.sql})
        ORDER BY id LIMIT $3`,
-      [index, query.cursor ?? null, query.limit + 1],
+      [index, query.cursor ?? null, query.limit + 1, ...visible.params],
     );
     const page = rows.slice(0, query.limit);
-    const items = await Promise.all(page.map((row) => this.toView(row)));
+    const items = await Promise.all(page.map((row) => this.toView(row, policy)));
     const more = rows.length > query.limit;
     return { items, nextCursor: more ? encodeCursor(page[page.length - 1].id) : null };
   }
 
-  private async toView(row: CustomerRow): Promise<CustomerView> {
-    const masked = await revealMasked(
-      row.id,
+  /** The row only when the policy's SQL filter selects it (never filtered after loading). */
+  private async findVisible(customerId: string, policy: Policy): Promise<CustomerView | null> {
+    const visible = toSqlFilter(policy, 'read', 'Customer', { columns: POLICY_COLUMNS, paramOffset: 1 });
+    const rows: CustomerRow[] = await this.dataSource.query(
+      `SELECT * FROM ${this.quotedSchema}.customers WHERE id = $1 AND (${visible.sql})`,
+      [customerId, ...visible.params],
+    );
+    return rows.length === 0 ? null : this.toView(rows[0], policy);
+  }
+
+  /** Each field at the caller's level for this customer: clear, masked or left out. */
+  private async toView(row: CustomerRow, policy: Policy): Promise<CustomerView> {
+    const resource: CustomerPolicyResource = {
+      ownerId: row.owner_id,
+      teamId: row.team_id,
+      classification: row.classification,
+      sharedWith: row.shared_with,
+    };
+    return levelledCustomerView(
+      {
+        id: row.id,
+        name: row.name,
+        company: row.company,
+        tags: row.tags,
+        classification: row.classification,
+        ownerId: row.owner_id,
+        teamId: row.team_id,
+        status: row.status,
+        version: row.version,
+        createdAt: row.created_at.toISOString(),
+        updatedAt: row.updated_at.toISOString(),
+      },
       {
         mobile: row.mobile_ciphertext,
         email: row.email_ciphertext,
         nationalId: row.national_id_ciphertext,
         address: row.address_ciphertext,
       },
+      customerFieldLevels(policy, resource),
       this.cipher,
     );
-    return {
-      id: row.id,
-      name: row.name,
-      company: row.company,
-      tags: row.tags,
-      classification: row.classification,
-      ownerId: row.owner_id,
-      teamId: row.team_id,
-      ...masked,
-      status: row.status,
-      version: row.version,
-      createdAt: row.created_at.toISOString(),
-      updatedAt: row.updated_at.toISOString(),
-    };
   }
 
   private get quotedSchema(): string {

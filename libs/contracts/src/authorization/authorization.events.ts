@@ -81,6 +81,19 @@ export type PasswordChangedData = z.infer<typeof passwordChangedV1>;
 export const mfaEnabledV1 = z.strictObject({ userId: z.uuid() });
 export type MfaEnabledData = z.infer<typeof mfaEnabledV1>;
 
+/** A second factor presented at login was wrong or already used (a LoginFailed of the same attempt accompanies it). */
+export const MFA_METHODS = ['totp', 'recovery_code'] as const;
+export const mfaChallengeFailedV1 = z.strictObject({ userId: z.uuid(), method: z.enum(MFA_METHODS) });
+export type MfaChallengeFailedData = z.infer<typeof mfaChallengeFailedV1>;
+
+/** A new set of single-use recovery codes was issued (the previous set, if any, is void). The codes are never in an event. */
+export const mfaRecoveryCodesGeneratedV1 = z.strictObject({ userId: z.uuid(), count: z.number().int().min(1).max(100) });
+export type MfaRecoveryCodesGeneratedData = z.infer<typeof mfaRecoveryCodesGeneratedV1>;
+
+/** A recovery code stood in for a TOTP code at login and is spent; `remaining` are still unused. */
+export const mfaRecoveryCodeUsedV1 = z.strictObject({ userId: z.uuid(), remaining: z.number().int().min(0).max(100) });
+export type MfaRecoveryCodeUsedData = z.infer<typeof mfaRecoveryCodeUsedV1>;
+
 export const teamCreatedV1 = z.strictObject({
   teamId: z.uuid(),
   name: z.string().min(1).max(200),
@@ -208,6 +221,12 @@ export type UserEvent =
   | { type: 'PasswordChanged'; data: PasswordChangedData }
   | { type: 'MfaEnabled'; data: MfaEnabledData };
 
+/** Second-factor events: `mfa-<userId>` streams, and MfaChallengeFailed on the login attempt's stream. */
+export type MfaEvent =
+  | { type: 'MfaChallengeFailed'; data: MfaChallengeFailedData }
+  | { type: 'MfaRecoveryCodesGenerated'; data: MfaRecoveryCodesGeneratedData }
+  | { type: 'MfaRecoveryCodeUsed'; data: MfaRecoveryCodeUsedData };
+
 export type TeamEvent = { type: 'TeamCreated'; data: TeamCreatedData };
 
 export type RoleEvent = { type: 'RoleDefined'; data: RoleDefinedData } | { type: 'RoleUpdated'; data: RoleUpdatedData };
@@ -233,6 +252,9 @@ export const authorizationEventSpecs: EventSpec[] = [
   { type: 'UserDisabled', versions: { 1: userDisabledV1 } },
   { type: 'PasswordChanged', versions: { 1: passwordChangedV1 } },
   { type: 'MfaEnabled', versions: { 1: mfaEnabledV1 } },
+  { type: 'MfaChallengeFailed', versions: { 1: mfaChallengeFailedV1 } },
+  { type: 'MfaRecoveryCodesGenerated', versions: { 1: mfaRecoveryCodesGeneratedV1 } },
+  { type: 'MfaRecoveryCodeUsed', versions: { 1: mfaRecoveryCodeUsedV1 } },
   { type: 'TeamCreated', versions: { 1: teamCreatedV1 } },
   { type: 'RoleDefined', versions: { 1: roleDefinedV1 } },
   { type: 'RoleUpdated', versions: { 1: roleUpdatedV1 } },

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { expectEventually } from './eventually';
 
@@ -66,4 +67,20 @@ export async function launchApp(
     stop: () => waitExit('SIGTERM'),
     kill: () => waitExit('SIGKILL'),
   };
+}
+
+/**
+ * A TCP port nothing listens on right now, chosen by the system. Fixed ranges are not safe: they
+ * overlap the ephemeral ports that every client connection (Postgres, Kafka, Redis) takes.
+ */
+export function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolvePort(port));
+    });
+  });
 }

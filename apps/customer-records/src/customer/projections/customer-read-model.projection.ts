@@ -82,5 +82,21 @@ export function customerReadModelMigrations(schema: string): Array<new () => Mig
           DROP COLUMN address_ciphertext`);
     }
   }
-  return [CustomerReadModel1764375000000, CustomerSensitiveFields1764800000001];
+  /**
+   * `shared_with`: the users a customer is shared with, read by the policy's `sharedWithMe`
+   * condition (the partner role) in the SQL filter. No event shares a customer yet, so every row
+   * holds `{}` and a partner sees no customer: deny by default until sharing is built.
+   */
+  class CustomerSharedWith1764900000000 implements MigrationInterface {
+    name = 'CustomerSharedWith1764900000000';
+    async up(queryRunner: QueryRunner): Promise<void> {
+      await queryRunner.query(`ALTER TABLE ${s}.customers ADD COLUMN shared_with text[] NOT NULL DEFAULT '{}'`);
+      await queryRunner.query(`CREATE INDEX customers_shared_with ON ${s}.customers USING gin (shared_with)`);
+    }
+    async down(queryRunner: QueryRunner): Promise<void> {
+      await queryRunner.query(`DROP INDEX ${s}.customers_shared_with`);
+      await queryRunner.query(`ALTER TABLE ${s}.customers DROP COLUMN shared_with`);
+    }
+  }
+  return [CustomerReadModel1764375000000, CustomerSensitiveFields1764800000001, CustomerSharedWith1764900000000];
 }

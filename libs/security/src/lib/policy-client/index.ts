@@ -1,0 +1,2 @@
+export * from './compiled-ability.schema';
+export * from './policy-client';
