@@ -91,9 +91,18 @@ export function customerEvent(n: number): NewEvent {
       classification: 'confidential',
       ownerId: `user-${n % 101}@example.com`,
       teamId: `team-${n % 7}`,
+      // Shaped like the ciphertexts and blind indexes customer-records stores (encryption itself is
+      // done before the append and is not part of what this measures).
+      sensitive: {
+        mobile: { ciphertext: SAMPLE_CIPHERTEXT, index: SAMPLE_INDEX },
+        email: { ciphertext: SAMPLE_CIPHERTEXT, index: SAMPLE_INDEX },
+      },
     },
   };
 }
+
+const SAMPLE_CIPHERTEXT = `v1.${'A'.repeat(16)}.${'B'.repeat(43)}`;
+const SAMPLE_INDEX = 'c'.repeat(64);
 
 export const metadata = (): CommandMetadata => ({
   actor: systemActor('bench'),

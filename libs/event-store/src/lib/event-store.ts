@@ -5,12 +5,13 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import { StreamVersionConflict } from './event-store.errors';
 import { EVENT_COLUMNS, quoteSchema, type EventRow } from './event-store.sql';
-import type {
-  AppendOptions,
-  AppendResult,
-  InlineProjection,
-  LogCheckpoint,
-  NewEvent,
+import {
+  LOG_START,
+  type AppendOptions,
+  type AppendResult,
+  type InlineProjection,
+  type LogCheckpoint,
+  type NewEvent,
 } from './event-store.types';
 
 type RelayRowSql = {
@@ -326,7 +327,8 @@ export class EventStore {
    * what a Kafka message needs around it, so that no row is parsed and re-serialised on the way.
    */
   async readLogForRelay(after: LogCheckpoint, limit: number): Promise<RelayRow[]> {
-    const rows: RelayRowSql[] = await this.options.dataSource.query(
+    const rows = await this.prepared<RelayRowSql>(
+      this.options.dataSource.manager,
       `SELECT transaction_id::text AS tx, global_position AS pos, event_id, stream_id, stream_version, type,
          schema_version, (extract(epoch FROM occurred_at) * 1000)::bigint AS occurred_ms, actor::text AS actor,
          correlation_id, causation_id, data::text AS data, prev_hash, hash
@@ -338,6 +340,29 @@ export class EventStore {
       [after.transactionId, after.globalPosition, limit],
     );
     return rows.map(relayRow);
+  }
+
+  /** Where the relay named `name` stands (the start of the log when it never published). */
+  async relayCheckpoint(name: string): Promise<LogCheckpoint> {
+    const rows = await this.prepared<{ transaction_id: string; global_position: string }>(
+      this.options.dataSource.manager,
+      `SELECT transaction_id::text AS transaction_id, global_position FROM ${this.s}.relay_checkpoints WHERE name = $1`,
+      [name],
+    );
+    return rows.length
+      ? { transactionId: rows[0].transaction_id, globalPosition: Number(rows[0].global_position) }
+      : LOG_START;
+  }
+
+  async saveRelayCheckpoint(name: string, checkpoint: LogCheckpoint): Promise<void> {
+    await this.prepared(
+      this.options.dataSource.manager,
+      `INSERT INTO ${this.s}.relay_checkpoints (name, transaction_id, global_position)
+       VALUES ($1, $2::xid8, $3)
+       ON CONFLICT (name) DO UPDATE
+         SET transaction_id = EXCLUDED.transaction_id, global_position = EXCLUDED.global_position, updated_at = now()`,
+      [name, checkpoint.transactionId, checkpoint.globalPosition],
+    );
   }
 
   /**

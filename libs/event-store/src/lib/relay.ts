@@ -1,8 +1,7 @@
 import type { Producer } from 'kafkajs';
 import type { DataSource, QueryRunner } from 'typeorm';
 import type { EventStore, RelayRow } from './event-store';
-import { quoteSchema } from './event-store.sql';
-import { LOG_START, type LogCheckpoint } from './event-store.types';
+import type { LogCheckpoint } from './event-store.types';
 
 export type RelayLogger = {
   info(message: string, context?: Record<string, unknown>): void;
@@ -43,13 +42,11 @@ export class EventRelay {
   private loop: Promise<void> | null = null;
   private lockHolder: QueryRunner | null = null;
   private wake: (() => void) | null = null;
-  private readonly s: string;
   private readonly name: string;
   private readonly logger: RelayLogger;
   private published = 0;
 
   constructor(private readonly options: RelayOptions) {
-    this.s = quoteSchema(options.store.schema);
     options.store.onAppend(() => this.nudge());
     this.name = options.name ?? 'kafka';
     this.logger = options.logger ?? silent;
@@ -83,14 +80,8 @@ export class EventRelay {
     await this.options.producer.disconnect().catch(() => undefined);
   }
 
-  async checkpoint(): Promise<LogCheckpoint> {
-    const rows: Array<{ transaction_id: string; global_position: string }> = await this.options.dataSource.query(
-      `SELECT transaction_id::text AS transaction_id, global_position FROM ${this.s}.relay_checkpoints WHERE name = $1`,
-      [this.name],
-    );
-    return rows.length
-      ? { transactionId: rows[0].transaction_id, globalPosition: Number(rows[0].global_position) }
-      : LOG_START;
+  checkpoint(): Promise<LogCheckpoint> {
+    return this.options.store.relayCheckpoint(this.name);
   }
 
   private async run(): Promise<void> {
@@ -159,14 +150,11 @@ export class EventRelay {
     await saving;
   }
 
-  private async saveCheckpoint(last: RelayRow): Promise<void> {
-    await this.options.dataSource.query(
-      `INSERT INTO ${this.s}.relay_checkpoints (name, transaction_id, global_position)
-       VALUES ($1, $2::xid8, $3)
-       ON CONFLICT (name) DO UPDATE
-         SET transaction_id = EXCLUDED.transaction_id, global_position = EXCLUDED.global_position, updated_at = now()`,
-      [this.name, last.transactionId, last.globalPosition],
-    );
+  private saveCheckpoint(last: RelayRow): Promise<void> {
+    return this.options.store.saveRelayCheckpoint(this.name, {
+      transactionId: last.transactionId,
+      globalPosition: last.globalPosition,
+    });
   }
 
   private async send(batch: readonly RelayRow[]): Promise<void> {
