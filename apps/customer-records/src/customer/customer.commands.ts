@@ -1,4 +1,4 @@
-import type { CustomerRegisteredData } from '@warden/contracts';
+import type { CustomerErasedData, CustomerRegisteredData } from '@warden/contracts';
 
 /**
  * The service encrypts and indexes the sensitive fields before deciding: the command already
@@ -9,4 +9,10 @@ export type RegisterCustomer = {
   data: CustomerRegisteredData;
 };
 
-export type CustomerCommand = RegisterCustomer;
+/** Erases a customer's personal data (the service crypto-shreds its data key after the append). */
+export type EraseCustomer = {
+  type: 'EraseCustomer';
+  data: CustomerErasedData;
+};
+
+export type CustomerCommand = RegisterCustomer | EraseCustomer;

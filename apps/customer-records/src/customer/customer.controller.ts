@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { ZodValidationPipe, commandMetadata } from '@warden/platform';
 import { Authenticated, CurrentPrincipal, PolicyClient, UnauthenticatedError, type Policy, type Principal } from '@warden/security';
@@ -6,10 +6,12 @@ import type { Request } from 'express';
 import { z } from 'zod';
 import {
   customerIdParam,
+  eraseCustomerBody,
   registerCustomerBody,
   searchCustomersQuery,
   type CustomerPage,
   type CustomerView,
+  type EraseCustomerBody,
   type RegisterCustomerBody,
   type SearchCustomersQuery,
 } from './customer.dto';
@@ -73,5 +75,23 @@ export class CustomerController {
     @CurrentPrincipal() principal: Principal,
   ): Promise<CustomerView> {
     return this.customers.get(id, await this.policyOf(req, principal));
+  }
+
+  @Delete(':id')
+  @Authenticated()
+  @HttpCode(204)
+  @ApiOperation({
+    summary:
+      "Erase a customer's personal data (PIPL/GDPR): needs delete on the customer; 404 outside the caller's view, 410 when already erased",
+  })
+  @ApiBody({ schema: z.toJSONSchema(eraseCustomerBody, { io: 'input' }) as object })
+  async erase(
+    @Param('id', new ZodValidationPipe(customerIdParam)) id: string,
+    @Body(new ZodValidationPipe(eraseCustomerBody)) body: EraseCustomerBody,
+    @Req() req: Request,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<void> {
+    const policy = await this.policyOf(req, principal);
+    await this.customers.erase(id, body, commandMetadata(req, principal), policy);
   }
 }

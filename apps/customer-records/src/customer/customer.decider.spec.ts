@@ -1,11 +1,12 @@
 import {
   customerRegisteredV2,
   upcastCustomerRegisteredV1,
+  type CustomerErasedData,
   type CustomerEvent,
   type CustomerRegisteredData,
 } from '@warden/contracts';
 import { v7 as uuidv7 } from 'uuid';
-import type { CustomerCommand, RegisterCustomer } from './customer.commands';
+import type { CustomerCommand, EraseCustomer, RegisterCustomer } from './customer.commands';
 import { decide, evolve, initialCustomerState, type CustomerState } from './customer.decider';
 import { CustomerError, CustomerErrorCode } from './customer.exception';
 
@@ -70,6 +71,23 @@ const registered = (data: CustomerRegisteredData): CustomerEvent => ({
   data: { ...data },
 });
 
+/** The one event decided, which must be a registration. */
+const onlyRegistered = (events: CustomerEvent[]): Extract<CustomerEvent, { type: 'CustomerRegistered' }> => {
+  expect(events).toHaveLength(1);
+  const [event] = events;
+  if (event.type !== 'CustomerRegistered') throw new Error(`expected CustomerRegistered, got ${event.type}`);
+  return event;
+};
+
+const erasure = (customerId: string, overrides: Partial<CustomerErasedData> = {}): CustomerErasedData => ({
+  customerId,
+  legalBasis: 'subject-request',
+  reason: 'data subject request DSR-1042',
+  ...overrides,
+});
+const erase = (data: CustomerErasedData): EraseCustomer => ({ type: 'EraseCustomer', data: { ...data } });
+const erased = (data: CustomerErasedData): CustomerEvent => ({ type: 'CustomerErased', data: { ...data } });
+
 describe('Customer', () => {
   describe('RegisterCustomer', () => {
     describe('when the customer does not exist yet', () => {
@@ -98,21 +116,21 @@ describe('Customer', () => {
         given([])
           .when(register(customer))
           .then([registered(customer)]);
-        const [event] = decide(register(customer), initialCustomerState);
+        const event = onlyRegistered(decide(register(customer), initialCustomerState));
         expect(customerRegisteredV2.safeParse(event.data).success).toBe(true);
       });
 
       it('records only the sensitive fields that were given', () => {
         const { mobile, address } = sensitive();
         const customer = newCustomer({ sensitive: { mobile, address } });
-        const [event] = decide(register(customer), initialCustomerState);
+        const event = onlyRegistered(decide(register(customer), initialCustomerState));
         expect(event.data.sensitive).toEqual({ mobile, address });
         expect(Object.keys(event.data.sensitive).sort()).toEqual(['address', 'mobile']);
       });
 
       it('does not share the sensitive fields of the command with the event', () => {
         const command = register(newCustomer({ sensitive: sensitive() }));
-        const [event] = decide(command, initialCustomerState);
+        const event = onlyRegistered(decide(command, initialCustomerState));
         expect(event.data.sensitive).toEqual(command.data.sensitive);
         expect(event.data.sensitive).not.toBe(command.data.sensitive);
         expect(event.data.sensitive.mobile).not.toBe(command.data.sensitive.mobile);
@@ -120,7 +138,7 @@ describe('Customer', () => {
 
       it('does not share the command data with the event', () => {
         const command = register(newCustomer());
-        const [event] = decide(command, initialCustomerState);
+        const event = onlyRegistered(decide(command, initialCustomerState));
         expect(event.data).toEqual(command.data);
         expect(event.data).not.toBe(command.data);
       });
@@ -141,6 +159,52 @@ describe('Customer', () => {
         given([registered(customer)])
           .when(register({ ...customer, name: 'Someone Else', classification: 'public' }))
           .thenThrows(CustomerErrorCode.AlreadyRegistered, 409);
+      });
+    });
+  });
+
+  describe('EraseCustomer', () => {
+    describe('when the customer is active', () => {
+      it('records CustomerErased with the legal basis and reason of the command', () => {
+        const customer = newCustomer({ sensitive: sensitive() });
+        const data = erasure(customer.customerId, { legalBasis: 'retention-expired', reason: 'retention of 5 years over' });
+        given([registered(customer)])
+          .when(erase(data))
+          .then([erased(data)]);
+      });
+
+      it('records no ciphertext, index, name or company of the customer in the event', () => {
+        const customer = newCustomer({ sensitive: sensitive() });
+        const events = decide(erase(erasure(customer.customerId)), evolve(initialCustomerState, registered(customer)));
+        const dump = JSON.stringify(events);
+        for (const secret of [token(1), index(1), token(4), customer.name, customer.company ?? '']) {
+          expect(dump).not.toContain(secret);
+        }
+      });
+    });
+
+    describe('when the customer has already been erased', () => {
+      it('refuses with CUSTOMER_ERASED (410), naming the customer', () => {
+        const customer = newCustomer();
+        const error = given([registered(customer), erased(erasure(customer.customerId))])
+          .when(erase(erasure(customer.customerId, { legalBasis: 'legal-obligation' })))
+          .thenThrows(CustomerErrorCode.Erased, 410);
+        expect(error.message).toBe(`customer ${customer.customerId} has been erased`);
+      });
+
+      it('refuses to register it again (CUSTOMER_ALREADY_REGISTERED, 409)', () => {
+        const customer = newCustomer();
+        given([registered(customer), erased(erasure(customer.customerId))])
+          .when(register(customer))
+          .thenThrows(CustomerErrorCode.AlreadyRegistered, 409);
+      });
+    });
+
+    describe('when the customer does not exist', () => {
+      it('refuses with CUSTOMER_NOT_FOUND (404)', () => {
+        given([])
+          .when(erase(erasure(uuidv7())))
+          .thenThrows(CustomerErrorCode.NotFound, 404);
       });
     });
   });
@@ -179,6 +243,15 @@ describe('Customer', () => {
         id: v1.customerId,
         sensitive: {},
       });
+    });
+
+    it('keeps only the id of an erased customer, none of its data or ciphertexts', () => {
+      const customer = newCustomer({ sensitive: sensitive() });
+      const state = [registered(customer), erased(erasure(customer.customerId))].reduce<CustomerState>(
+        evolve,
+        initialCustomerState,
+      );
+      expect(state).toEqual({ status: 'erased', id: customer.customerId });
     });
 
     it('leaves the state it was given untouched', () => {

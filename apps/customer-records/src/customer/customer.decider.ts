@@ -4,7 +4,9 @@ import { CustomerError, CustomerErrorCode } from './customer.exception';
 
 export type CustomerState =
   | { status: 'unregistered' }
-  | ({ status: 'active' } & Omit<CustomerRegisteredData, 'customerId'> & { id: string });
+  | ({ status: 'active' } & Omit<CustomerRegisteredData, 'customerId'> & { id: string })
+  /** Erased: nothing of the customer but its id is kept (its data key is shredded too). */
+  | { status: 'erased'; id: string };
 
 export const initialCustomerState: CustomerState = { status: 'unregistered' };
 
@@ -17,9 +19,19 @@ export function decide(command: CustomerCommand, state: CustomerState): Customer
       }
       return [{ type: 'CustomerRegistered', data: { ...command.data, sensitive: copySensitive(command.data.sensitive) } }];
     }
+    case 'EraseCustomer': {
+      const { customerId } = command.data;
+      if (state.status === 'unregistered') {
+        throw new CustomerError(CustomerErrorCode.NotFound, `customer ${customerId} not found`);
+      }
+      if (state.status === 'erased') {
+        throw new CustomerError(CustomerErrorCode.Erased, `customer ${customerId} has been erased`);
+      }
+      return [{ type: 'CustomerErased', data: { ...command.data } }];
+    }
     default: {
-      const unknown: never = command.type;
-      throw new Error(`unhandled command ${String(unknown)}`);
+      const unknown: never = command;
+      throw new Error(`unhandled command ${(unknown as CustomerCommand).type}`);
     }
   }
 }
@@ -38,9 +50,11 @@ export function evolve(state: CustomerState, event: CustomerEvent): CustomerStat
       const { customerId, ...rest } = event.data;
       return { status: 'active', id: customerId, ...rest };
     }
+    case 'CustomerErased':
+      return { status: 'erased', id: event.data.customerId };
     default: {
-      const unknown: never = event.type;
-      throw new Error(`unhandled event ${String(unknown)}`);
+      const unknown: never = event;
+      throw new Error(`unhandled event ${(unknown as CustomerEvent).type}`);
     }
   }
 }

@@ -1,4 +1,4 @@
-import { classificationSchema } from '@warden/contracts';
+import { classificationSchema, erasureLegalBasisSchema } from '@warden/contracts';
 import { normaliseIndexValue } from '@warden/crypto';
 import type { FieldLevelled } from '@warden/security';
 import { z } from 'zod';
@@ -52,6 +52,13 @@ export type RegisterCustomerBody = z.infer<typeof registerCustomerBody>;
 export type SensitiveInput = Pick<RegisterCustomerBody, 'mobile' | 'email' | 'nationalId' | 'address'>;
 
 export const customerIdParam = z.uuid({ message: 'must be a customer id (UUID)' });
+
+/** `DELETE /v1/customers/:id`: why the customer's personal data is erased. */
+export const eraseCustomerBody = z.strictObject({
+  legalBasis: erasureLegalBasisSchema,
+  reason: z.string().trim().min(1, 'must not be empty').max(500),
+});
+export type EraseCustomerBody = z.infer<typeof eraseCustomerBody>;
 
 export const SEARCH_FIELDS = ['mobile', 'email', 'nationalId'] as const;
 export type SearchField = (typeof SEARCH_FIELDS)[number];

@@ -3,11 +3,13 @@ import { WardenError } from '@warden/contracts';
 export enum CustomerErrorCode {
   AlreadyRegistered = 'CUSTOMER_ALREADY_REGISTERED',
   NotFound = 'CUSTOMER_NOT_FOUND',
+  Erased = 'CUSTOMER_ERASED',
 }
 
 const statusOf: Record<CustomerErrorCode, number> = {
   [CustomerErrorCode.AlreadyRegistered]: 409,
   [CustomerErrorCode.NotFound]: 404,
+  [CustomerErrorCode.Erased]: 410,
 };
 
 export class CustomerError extends WardenError {

@@ -14,6 +14,7 @@ import {
   SEARCH_FIELDS,
   type CustomerPage,
   type CustomerView,
+  type EraseCustomerBody,
   type RegisterCustomerBody,
   type SearchCustomersQuery,
 } from './customer.dto';
@@ -21,7 +22,8 @@ import { CustomerError, CustomerErrorCode } from './customer.exception';
 
 type CustomerRow = {
   id: string;
-  name: string;
+  /** Null once the customer is erased. */
+  name: string | null;
   company: string | null;
   tags: string[];
   classification: string;
@@ -47,6 +49,14 @@ const POLICY_COLUMNS: PolicySqlColumns = {
   classification: 'classification',
   sharedWith: 'shared_with',
 };
+
+/** What the policy's record conditions read, from the read model's row. */
+const resourceOf = (row: CustomerRow): CustomerPolicyResource => ({
+  ownerId: row.owner_id,
+  teamId: row.team_id,
+  classification: row.classification,
+  sharedWith: row.shared_with,
+});
 
 export const customerStreamId = (customerId: string): string => `customer-${customerId}`;
 
@@ -99,11 +109,38 @@ export class CustomerService {
     return (await this.findVisible(customerId, policy)) ?? { id: customerId };
   }
 
-  /** A customer the caller may read; one outside their view is not found, exactly like a missing one. */
+  /**
+   * A customer the caller may read; one outside their view is not found, exactly like a missing
+   * one. An erased customer in their view is `CUSTOMER_ERASED` (410).
+   */
   async get(customerId: string, policy: Policy): Promise<CustomerView> {
-    const view = await this.findVisible(customerId, policy);
-    if (!view) throw new CustomerError(CustomerErrorCode.NotFound, `customer ${customerId} not found`);
-    return view;
+    const row = await this.findVisibleRow(customerId, policy);
+    if (!row) throw new CustomerError(CustomerErrorCode.NotFound, `customer ${customerId} not found`);
+    return this.toView(row, policy);
+  }
+
+  /**
+   * Erases a customer's personal data (PIPL/GDPR). The customer must be in the caller's view (404
+   * otherwise, like a read) and the policy must allow deleting it (403). Appends `CustomerErased`
+   * first (the read model clears the row in the same transaction), then crypto-shreds the
+   * customer's data key, so every ciphertext of the log, the read model and Kafka is unreadable.
+   *
+   * Retry-safe: when the append succeeded but the shred failed, the error reaches the caller and the
+   * customer already reads as erased; a second erase finds it erased, shreds again (deleting a key
+   * that is gone is a no-op) and only then answers `CUSTOMER_ERASED` (410). So a 410 always means
+   * both steps are done, and a 204 that both were done by this request.
+   */
+  async erase(customerId: string, body: EraseCustomerBody, metadata: CommandMetadata, policy: Policy): Promise<void> {
+    const row = await this.findVisibleRow(customerId, policy);
+    if (!row) throw new CustomerError(CustomerErrorCode.NotFound, `customer ${customerId} not found`);
+    if (!policy.can('delete', 'Customer', resourceOf(row))) throw new ForbiddenError('you may not erase this customer');
+    try {
+      await this.handle(customerId, { type: 'EraseCustomer', data: { customerId, ...body } }, metadata);
+    } catch (error) {
+      if (error instanceof CustomerError && error.code === CustomerErrorCode.Erased) await this.cipher.shred(customerId);
+      throw error;
+    }
+    await this.cipher.shred(customerId);
   }
 
   /** Exact search through one blind index, within the caller's view, paged by id. */
@@ -114,7 +151,7 @@ export class CustomerService {
     const visible = toSqlFilter(policy, 'read', 'Customer', { columns: POLICY_COLUMNS, paramOffset: 3 });
     const rows: CustomerRow[] = await this.dataSource.query(
       `SELECT * FROM ${this.quotedSchema}.customers
-       WHERE ${INDEX_COLUMN[field]} = $1 AND ($2::uuid IS NULL OR id > $2::uuid) AND (${visible.sql})
+       WHERE ${INDEX_COLUMN[field]} = $1 AND status <> 'erased' AND ($2::uuid IS NULL OR id > $2::uuid) AND (${visible.sql})
        ORDER BY id LIMIT $3`,
       [index, query.cursor ?? null, query.limit + 1, ...visible.params],
     );
@@ -124,24 +161,26 @@ export class CustomerService {
     return { items, nextCursor: more ? encodeCursor(page[page.length - 1].id) : null };
   }
 
-  /** The row only when the policy's SQL filter selects it (never filtered after loading). */
   private async findVisible(customerId: string, policy: Policy): Promise<CustomerView | null> {
+    const row = await this.findVisibleRow(customerId, policy);
+    return row ? this.toView(row, policy) : null;
+  }
+
+  /** The row only when the policy's SQL filter selects it (never filtered after loading). */
+  private async findVisibleRow(customerId: string, policy: Policy): Promise<CustomerRow | null> {
     const visible = toSqlFilter(policy, 'read', 'Customer', { columns: POLICY_COLUMNS, paramOffset: 1 });
     const rows: CustomerRow[] = await this.dataSource.query(
       `SELECT * FROM ${this.quotedSchema}.customers WHERE id = $1 AND (${visible.sql})`,
       [customerId, ...visible.params],
     );
-    return rows.length === 0 ? null : this.toView(rows[0], policy);
+    return rows[0] ?? null;
   }
 
-  /** Each field at the caller's level for this customer: clear, masked or left out. */
+  /** Each field at the caller's level for this customer: clear, masked or left out; erased: 410. */
   private async toView(row: CustomerRow, policy: Policy): Promise<CustomerView> {
-    const resource: CustomerPolicyResource = {
-      ownerId: row.owner_id,
-      teamId: row.team_id,
-      classification: row.classification,
-      sharedWith: row.shared_with,
-    };
+    if (row.status === 'erased' || row.name === null) {
+      throw new CustomerError(CustomerErrorCode.Erased, `customer ${row.id} has been erased`);
+    }
     return levelledCustomerView(
       {
         id: row.id,
@@ -162,7 +201,7 @@ export class CustomerService {
         nationalId: row.national_id_ciphertext,
         address: row.address_ciphertext,
       },
-      customerFieldLevels(policy, resource),
+      customerFieldLevels(policy, resourceOf(row)),
       this.cipher,
     );
   }

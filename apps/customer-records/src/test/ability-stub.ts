@@ -1,10 +1,13 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Classification } from '@warden/contracts';
-import { compileAbility, DEFAULT_ROLES_BY_NAME } from '@warden/security';
+import { compileAbility, DEFAULT_ROLES_BY_NAME, type Permission } from '@warden/security';
 
-/** A user as the stub's policy knows them. */
-export type StubUser = { roles: string[]; teamIds?: string[]; clearance?: Classification };
+/**
+ * A user as the stub's policy knows them. `grants`: permissions given as one active grant (as an
+ * approved, time-boxed `Grant` would), for what no default role allows (e.g. erasing a customer).
+ */
+export type StubUser = { roles: string[]; teamIds?: string[]; clearance?: Classification; grants?: Permission[] };
 
 /**
  * A stand-in for the authorization service's `GET /v1/users/:id/ability` in tests of
@@ -37,6 +40,18 @@ export class AbilityStub {
       if (subject !== userId) return void res.writeHead(403).end();
       const user = known.get(userId) ?? fallback;
       if (!user) return void res.writeHead(404).end();
+      const now = new Date();
+      const grants = user.grants?.length
+        ? [
+            {
+              id: `stub-grant-${userId}`,
+              userId,
+              permissions: user.grants,
+              status: 'active' as const,
+              expiresAt: new Date(now.getTime() + 3_600_000).toISOString(),
+            },
+          ]
+        : [];
       const compiled = compileAbility({
         user: {
           userId,
@@ -46,8 +61,8 @@ export class AbilityStub {
           status: 'active',
         },
         roles: DEFAULT_ROLES_BY_NAME,
-        grants: [],
-        now: new Date(),
+        grants,
+        now,
         policyVersion: 0,
       });
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(compiled));

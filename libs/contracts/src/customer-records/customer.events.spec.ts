@@ -3,7 +3,7 @@ import { eventRegistry } from '../index';
 import { systemActor } from '../lib/envelope';
 import { GENESIS_HASH, hashEvent } from '../lib/hash-chain';
 import { ContractViolation } from '../lib/registry';
-import { customerRegisteredV2, upcastCustomerRegisteredV1 } from './customer.events';
+import { customerErasedV1, customerRegisteredV2, upcastCustomerRegisteredV1 } from './customer.events';
 
 const v1Data = () => ({
   customerId: uuidv4(),
@@ -113,5 +113,30 @@ describe('CustomerRegistered', () => {
         ContractViolation,
       );
     });
+  });
+});
+
+describe('CustomerErased', () => {
+  const data = () => ({ customerId: uuidv7(), legalBasis: 'subject-request', reason: 'ticket DSR-42' });
+
+  it('is registered at schema version 1', () => {
+    expect(eventRegistry.latestVersion('CustomerErased')).toBe(1);
+    const erased = data();
+    expect(eventRegistry.validateData('CustomerErased', erased)).toEqual(erased);
+  });
+
+  it('accepts each legal basis and refuses any other, naming the field', () => {
+    for (const legalBasis of ['subject-request', 'retention-expired', 'legal-obligation']) {
+      expect(customerErasedV1.safeParse({ ...data(), legalBasis }).success).toBe(true);
+    }
+    const result = customerErasedV1.safeParse({ ...data(), legalBasis: 'because' });
+    expect(result.error?.issues.map((issue) => issue.path.join('.'))).toEqual(['legalBasis']);
+  });
+
+  it('refuses an empty reason, one over 500 characters and a field it does not know', () => {
+    expect(customerErasedV1.safeParse({ ...data(), reason: '' }).success).toBe(false);
+    expect(customerErasedV1.safeParse({ ...data(), reason: 'x'.repeat(501) }).success).toBe(false);
+    expect(customerErasedV1.safeParse({ ...data(), reason: 'x'.repeat(500) }).success).toBe(true);
+    expect(customerErasedV1.safeParse({ ...data(), name: 'Ada' }).success).toBe(false);
   });
 });

@@ -48,7 +48,27 @@ export const upcastCustomerRegisteredV1 = (data: Record<string, unknown>): Recor
   sensitive: {},
 });
 
-export type CustomerEvent = { type: 'CustomerRegistered'; data: CustomerRegisteredData };
+/** The legal grounds on which a customer's personal data is erased. */
+export const ERASURE_LEGAL_BASES = ['subject-request', 'retention-expired', 'legal-obligation'] as const;
+export const erasureLegalBasisSchema = z.enum(ERASURE_LEGAL_BASES);
+export type ErasureLegalBasis = z.infer<typeof erasureLegalBasisSchema>;
+
+/**
+ * A customer's personal data was erased (PIPL/GDPR): the read model keeps only what audit needs
+ * and the customer's data key is crypto-shredded, so the ciphertexts of every earlier event can no
+ * longer be decrypted. `reason` is an operator's free text kept in the log for good: it must not
+ * carry the customer's personal data.
+ */
+export const customerErasedV1 = z.strictObject({
+  customerId: z.uuid(),
+  legalBasis: erasureLegalBasisSchema,
+  reason: z.string().min(1).max(500),
+});
+export type CustomerErasedData = z.infer<typeof customerErasedV1>;
+
+export type CustomerEvent =
+  | { type: 'CustomerRegistered'; data: CustomerRegisteredData }
+  | { type: 'CustomerErased'; data: CustomerErasedData };
 
 export const customerEventSpecs: EventSpec[] = [
   {
@@ -56,4 +76,5 @@ export const customerEventSpecs: EventSpec[] = [
     versions: { 1: customerRegisteredV1, 2: customerRegisteredV2 },
     upcast: { 1: upcastCustomerRegisteredV1 },
   },
+  { type: 'CustomerErased', versions: { 1: customerErasedV1 } },
 ];

@@ -1,30 +1,54 @@
-import type { CustomerRegisteredData, EventEnvelope } from '@warden/contracts';
+import type { CustomerErasedData, CustomerEvent, CustomerRegisteredData, EventEnvelope } from '@warden/contracts';
 import { quoteSchema, type InlineProjection } from '@warden/event-store';
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
  * `customers`: one row per customer, kept in the transaction that appends its events. Sensitive
- * fields are stored as ciphertexts (and blind indexes for exact search), never in clear.
+ * fields are stored as ciphertexts (and blind indexes for exact search), never in clear. An erased
+ * customer keeps only what audit needs: id, status, version, timestamps, classification, owner,
+ * team and shares; its name, company, tags, ciphertexts and blind indexes are cleared.
  */
 export function customerReadModelProjection(schema: string): InlineProjection {
   const s = quoteSchema(schema);
   return {
     name: 'customer-read-model',
-    handles: ['CustomerRegistered'],
+    handles: ['CustomerRegistered', 'CustomerErased'],
     async apply(events: readonly EventEnvelope[], manager) {
       for (const event of events) {
-        const data = event.data as CustomerRegisteredData;
-        const { mobile, email, nationalId, address } = data.sensitive;
-        await manager.query(
-          `INSERT INTO ${s}.customers (id, name, company, tags, classification, owner_id, team_id, status, version,
-             created_at, updated_at, mobile_ciphertext, mobile_index, email_ciphertext, email_index,
-             national_id_ciphertext, national_id_index, address_ciphertext)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, 'active', $8, $9, $9, $10, $11, $12, $13, $14, $15, $16)`,
-          [data.customerId, data.name, data.company, data.tags, data.classification, data.ownerId, data.teamId,
-            event.streamVersion, event.occurredAt, mobile?.ciphertext ?? null, mobile?.index ?? null,
-            email?.ciphertext ?? null, email?.index ?? null, nationalId?.ciphertext ?? null,
-            nationalId?.index ?? null, address?.ciphertext ?? null],
-        );
+        const type = event.type as CustomerEvent['type'];
+        switch (type) {
+          case 'CustomerRegistered': {
+            const data = event.data as CustomerRegisteredData;
+            const { mobile, email, nationalId, address } = data.sensitive;
+            await manager.query(
+              `INSERT INTO ${s}.customers (id, name, company, tags, classification, owner_id, team_id, status, version,
+                 created_at, updated_at, mobile_ciphertext, mobile_index, email_ciphertext, email_index,
+                 national_id_ciphertext, national_id_index, address_ciphertext)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, 'active', $8, $9, $9, $10, $11, $12, $13, $14, $15, $16)`,
+              [data.customerId, data.name, data.company, data.tags, data.classification, data.ownerId, data.teamId,
+                event.streamVersion, event.occurredAt, mobile?.ciphertext ?? null, mobile?.index ?? null,
+                email?.ciphertext ?? null, email?.index ?? null, nationalId?.ciphertext ?? null,
+                nationalId?.index ?? null, address?.ciphertext ?? null],
+            );
+            break;
+          }
+          case 'CustomerErased': {
+            const data = event.data as CustomerErasedData;
+            await manager.query(
+              `UPDATE ${s}.customers SET status = 'erased', name = NULL, company = NULL, tags = '{}',
+                 mobile_ciphertext = NULL, mobile_index = NULL, email_ciphertext = NULL, email_index = NULL,
+                 national_id_ciphertext = NULL, national_id_index = NULL, address_ciphertext = NULL,
+                 version = $2, updated_at = $3
+               WHERE id = $1`,
+              [data.customerId, event.streamVersion, event.occurredAt],
+            );
+            break;
+          }
+          default: {
+            const unknown: never = type;
+            throw new Error(`customer-read-model: unhandled event ${String(unknown)}`);
+          }
+        }
       }
     },
   };
@@ -98,5 +122,24 @@ export function customerReadModelMigrations(schema: string): Array<new () => Mig
       await queryRunner.query(`ALTER TABLE ${s}.customers DROP COLUMN shared_with`);
     }
   }
-  return [CustomerReadModel1764375000000, CustomerSensitiveFields1764800000001, CustomerSharedWith1764900000000];
+  /**
+   * Erasure clears an erased customer's name (see the projection). Down puts an empty name back
+   * on erased rows (the erased name is gone for good) so that the column can be NOT NULL again.
+   */
+  class CustomerErasure1765000000000 implements MigrationInterface {
+    name = 'CustomerErasure1765000000000';
+    async up(queryRunner: QueryRunner): Promise<void> {
+      await queryRunner.query(`ALTER TABLE ${s}.customers ALTER COLUMN name DROP NOT NULL`);
+    }
+    async down(queryRunner: QueryRunner): Promise<void> {
+      await queryRunner.query(`UPDATE ${s}.customers SET name = '' WHERE name IS NULL`);
+      await queryRunner.query(`ALTER TABLE ${s}.customers ALTER COLUMN name SET NOT NULL`);
+    }
+  }
+  return [
+    CustomerReadModel1764375000000,
+    CustomerSensitiveFields1764800000001,
+    CustomerSharedWith1764900000000,
+    CustomerErasure1765000000000,
+  ];
 }
