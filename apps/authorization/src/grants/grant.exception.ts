@@ -1,4 +1,4 @@
-import { WardenError } from '@warden/contracts';
+import { CodedError } from '@warden/contracts';
 
 export enum GrantErrorCode {
   AlreadyExists = 'GRANT_ALREADY_EXISTS',
@@ -20,13 +20,8 @@ const statusOf: Record<GrantErrorCode, number> = {
   [GrantErrorCode.Expired]: 409,
 };
 
-export class GrantError extends WardenError {
-  readonly status: number;
-  constructor(
-    readonly code: GrantErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.status = statusOf[code];
+export class GrantError extends CodedError<GrantErrorCode> {
+  constructor(code: GrantErrorCode, message: string) {
+    super(code, message, statusOf);
   }
 }

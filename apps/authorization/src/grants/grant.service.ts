@@ -9,9 +9,11 @@ import { PolicyVersionService } from '../policy/policy-version.service';
 import { AccessError } from '../policy/policy.exception';
 import { UserError, UserErrorCode } from '../users/user.exception';
 import type { GrantCommand } from './grant.commands';
-import { decide, evolve, initialGrantState, type GrantState } from './grant.decider';
+import { decide, evolve, initialGrantState } from './grant.decider';
 import type { GrantDecisionBody, GrantView, ListGrantsQuery, RequestGrantBody } from './grant.dto';
 import { GrantError, GrantErrorCode } from './grant.exception';
+
+const grantDecider = { initialState: initialGrantState, decide, evolve };
 
 type GrantRow = {
   id: string;
@@ -48,16 +50,7 @@ export class GrantService {
   ) {}
 
   private async handle(grantId: string, command: GrantCommand, metadata: CommandMetadata, manager?: EntityManager): Promise<GrantEvent[]> {
-    const streamId = grantStreamId(grantId);
-    const { state, version, hash } = await this.store.aggregate<GrantState>(
-      streamId,
-      (s, e) => evolve(s, e as unknown as GrantEvent),
-      initialGrantState,
-      manager,
-    );
-    const events = decide(command, state);
-    if (events.length > 0) await this.store.append(streamId, events, { expectedVersion: version, expectedHash: hash, metadata, manager });
-    return events;
+    return (await this.store.handle(grantStreamId(grantId), grantDecider, command, { metadata, manager })).events;
   }
 
   /** The grantee asks for themself; an admin may ask on someone's behalf. */

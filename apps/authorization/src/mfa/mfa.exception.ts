@@ -1,4 +1,4 @@
-import { WardenError } from '@warden/contracts';
+import { CodedError } from '@warden/contracts';
 
 export enum MfaErrorCode {
   AlreadyEnabled = 'MFA_ALREADY_ENABLED',
@@ -15,13 +15,8 @@ const statusOf: Record<MfaErrorCode, number> = {
   [MfaErrorCode.InvalidEnrollmentToken]: 401,
 };
 
-export class MfaError extends WardenError {
-  readonly status: number;
-  constructor(
-    readonly code: MfaErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.status = statusOf[code];
+export class MfaError extends CodedError<MfaErrorCode> {
+  constructor(code: MfaErrorCode, message: string) {
+    super(code, message, statusOf);
   }
 }

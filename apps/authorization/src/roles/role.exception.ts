@@ -1,4 +1,4 @@
-import { WardenError } from '@warden/contracts';
+import { CodedError } from '@warden/contracts';
 
 export enum RoleErrorCode {
   AlreadyExists = 'ROLE_ALREADY_EXISTS',
@@ -10,13 +10,8 @@ const statusOf: Record<RoleErrorCode, number> = {
   [RoleErrorCode.NotFound]: 404,
 };
 
-export class RoleError extends WardenError {
-  readonly status: number;
-  constructor(
-    readonly code: RoleErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.status = statusOf[code];
+export class RoleError extends CodedError<RoleErrorCode> {
+  constructor(code: RoleErrorCode, message: string) {
+    super(code, message, statusOf);
   }
 }

@@ -6,9 +6,11 @@ import { DataSource } from 'typeorm';
 import { systemMetadata } from '../core/request-metadata';
 import { PolicyVersionService } from '../policy/policy-version.service';
 import type { RoleCommand } from './role.commands';
-import { decide, evolve, initialRoleState, type RoleState } from './role.decider';
+import { decide, evolve, initialRoleState } from './role.decider';
 import type { CreateRoleBody, RoleView, UpdateRoleBody } from './role.dto';
 import { RoleError, RoleErrorCode } from './role.exception';
+
+const roleDecider = { initialState: initialRoleState, decide, evolve };
 
 type RoleRow = {
   name: string;
@@ -55,15 +57,7 @@ export class RoleService implements OnModuleInit {
   }
 
   private async handle(name: string, command: RoleCommand, metadata: CommandMetadata): Promise<RoleEvent[]> {
-    const streamId = roleStreamId(name);
-    const { state, version, hash } = await this.store.aggregate<RoleState>(
-      streamId,
-      (s, e) => evolve(s, e as unknown as RoleEvent),
-      initialRoleState,
-    );
-    const events = decide(command, state);
-    if (events.length > 0) await this.store.append(streamId, events, { expectedVersion: version, expectedHash: hash, metadata });
-    return events;
+    return (await this.store.handle(roleStreamId(name), roleDecider, command, { metadata })).events;
   }
 
   async create(body: CreateRoleBody, metadata: CommandMetadata): Promise<RoleView> {

@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import type { ScimEvent } from '@warden/contracts';
 import { EventStore, quoteSchema, type CommandMetadata } from '@warden/event-store';
 import { RequestValidationError } from '@warden/platform';
 import { randomBytes } from 'node:crypto';
@@ -7,11 +6,13 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { createUserBody, updateUserBody } from '../users/user.dto';
 import { UserService } from '../users/user.service';
 import { SCIM_DEFAULT_ROLE, SCIM_MAX_RESULTS, ScimSchemas } from './scim.constants';
-import { decide, evolve, initialScimUserState, scimUserStreamId, type ScimUserCommand, type ScimUserState } from './scim.decider';
+import { decide, evolve, initialScimUserState, scimUserStreamId, type ScimUserCommand } from './scim.decider';
 import { ScimError } from './scim.exception';
 import type { ScimFilter } from './scim-filter';
 import { applyPatchOps, type ScimPatchOp } from './scim-patch';
 import { userToResource, wardenDisplayName, wardenEmail, type JsonObject, type ScimEmail, type ScimUserModel } from './scim-user.model';
+
+const scimUserDecider = { initialState: initialScimUserState, decide, evolve };
 
 /** Warden statuses in which a user counts as `active` to the identity provider. */
 const ACTIVE_STATUSES = ['active', 'departing'];
@@ -193,14 +194,7 @@ export class ScimUserService {
   ): Promise<void> {
     const streamId = scimUserStreamId(userId);
     await this.dataSource.transaction(async (manager) => {
-      const { state, version, hash } = await this.store.aggregate<ScimUserState>(
-        streamId,
-        (s, e) => evolve(s, e as unknown as ScimEvent),
-        initialScimUserState,
-        manager,
-      );
-      const events = decide(command, state);
-      if (events.length > 0) await this.store.append(streamId, events, { expectedVersion: version, expectedHash: hash, metadata, manager });
+      await this.store.handle(streamId, scimUserDecider, command, { metadata, manager });
       if (alsoInTransaction) await alsoInTransaction(manager);
     });
   }

@@ -1,4 +1,4 @@
-import { WardenError } from '@warden/contracts';
+import { CodedError } from '@warden/contracts';
 
 export enum SessionErrorCode {
   AlreadyStarted = 'SESSION_ALREADY_STARTED',
@@ -10,13 +10,8 @@ const statusOf: Record<SessionErrorCode, number> = {
   [SessionErrorCode.NotActive]: 401,
 };
 
-export class SessionError extends WardenError {
-  readonly status: number;
-  constructor(
-    readonly code: SessionErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.status = statusOf[code];
+export class SessionError extends CodedError<SessionErrorCode> {
+  constructor(code: SessionErrorCode, message: string) {
+    super(code, message, statusOf);
   }
 }

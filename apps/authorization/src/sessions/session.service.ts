@@ -4,8 +4,10 @@ import { EventStore, quoteSchema, type CommandMetadata } from '@warden/event-sto
 import { RevocationStore } from '@warden/security';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { SessionCommand } from './session.commands';
-import { decide, evolve, initialSessionState, type SessionState } from './session.decider';
+import { decide, evolve, initialSessionState } from './session.decider';
 import type { SessionView } from './session.dto';
+
+const sessionDecider = { initialState: initialSessionState, decide, evolve };
 
 export const sessionStreamId = (sessionId: string): string => `session-${sessionId}`;
 /** Where "every session of a user" revocations are recorded. */
@@ -38,16 +40,7 @@ export class SessionService {
 
   /** Load → decide → append on the session's stream, in `manager`'s transaction. */
   async handle(sessionId: string, command: SessionCommand, metadata: CommandMetadata, manager: EntityManager): Promise<SessionEvent[]> {
-    const streamId = sessionStreamId(sessionId);
-    const { state, version, hash } = await this.store.aggregate<SessionState>(
-      streamId,
-      (s, e) => evolve(s, e as unknown as SessionEvent),
-      initialSessionState,
-      manager,
-    );
-    const events = decide(command, state);
-    if (events.length > 0) await this.store.append(streamId, events, { expectedVersion: version, expectedHash: hash, metadata, manager });
-    return events;
+    return (await this.store.handle(sessionStreamId(sessionId), sessionDecider, command, { metadata, manager })).events;
   }
 
   /** Ends one session: its refresh tokens die, its access tokens are refused from now on. */

@@ -1,4 +1,4 @@
-import { WardenError } from '@warden/contracts';
+import { CodedError } from '@warden/contracts';
 
 export enum TeamErrorCode {
   AlreadyExists = 'TEAM_ALREADY_EXISTS',
@@ -12,13 +12,8 @@ const statusOf: Record<TeamErrorCode, number> = {
   [TeamErrorCode.InvalidReference]: 400,
 };
 
-export class TeamError extends WardenError {
-  readonly status: number;
-  constructor(
-    readonly code: TeamErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.status = statusOf[code];
+export class TeamError extends CodedError<TeamErrorCode> {
+  constructor(code: TeamErrorCode, message: string) {
+    super(code, message, statusOf);
   }
 }

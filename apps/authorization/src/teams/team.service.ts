@@ -1,13 +1,14 @@
 import { Injectable } from '@nestjs/common';
-import type { TeamEvent } from '@warden/contracts';
 import { EventStore, quoteSchema, type CommandMetadata } from '@warden/event-store';
 import { DataSource } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import { PolicyVersionService } from '../policy/policy-version.service';
 import type { TeamCommand } from './team.commands';
-import { decide, evolve, initialTeamState, type TeamState } from './team.decider';
+import { decide, evolve, initialTeamState } from './team.decider';
 import type { CreateTeamBody, TeamView } from './team.dto';
 import { TeamError, TeamErrorCode } from './team.exception';
+
+const teamDecider = { initialState: initialTeamState, decide, evolve };
 
 type TeamRow = { id: string; name: string; parent_id: string | null; supervisor_id: string | null; version: number; created_at: Date };
 
@@ -22,13 +23,7 @@ export class TeamService {
   ) {}
 
   private async handle(teamId: string, command: TeamCommand, metadata: CommandMetadata): Promise<void> {
-    const streamId = teamStreamId(teamId);
-    const { state, version, hash } = await this.store.aggregate<TeamState>(
-      streamId,
-      (s, e) => evolve(s, e as unknown as TeamEvent),
-      initialTeamState,
-    );
-    await this.store.append(streamId, decide(command, state), { expectedVersion: version, expectedHash: hash, metadata });
+    await this.store.handle(teamStreamId(teamId), teamDecider, command, { metadata });
   }
 
   async create(body: CreateTeamBody, metadata: CommandMetadata): Promise<TeamView> {

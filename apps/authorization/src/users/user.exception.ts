@@ -1,4 +1,4 @@
-import { WardenError } from '@warden/contracts';
+import { CodedError } from '@warden/contracts';
 
 export enum UserErrorCode {
   AlreadyExists = 'USER_ALREADY_EXISTS',
@@ -24,13 +24,8 @@ const statusOf: Record<UserErrorCode, number> = {
   [UserErrorCode.Offboarded]: 409,
 };
 
-export class UserError extends WardenError {
-  readonly status: number;
-  constructor(
-    readonly code: UserErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.status = statusOf[code];
+export class UserError extends CodedError<UserErrorCode> {
+  constructor(code: UserErrorCode, message: string) {
+    super(code, message, statusOf);
   }
 }

@@ -9,9 +9,11 @@ import { maskEmail } from './email-mask.util';
 import { PasswordHasher } from './password.hasher';
 import { passwordProblem } from './password.policy';
 import type { UserCommand } from './user.commands';
-import { decide, evolve, initialUserState, REVOKING_STATUSES, type UserState } from './user.decider';
+import { decide, evolve, initialUserState, REVOKING_STATUSES } from './user.decider';
 import type { CreateUserBody, ListUsersQuery, Page, UpdateUserBody, UserView } from './user.dto';
 import { UserError, UserErrorCode } from './user.exception';
+
+const userDecider = { initialState: initialUserState, decide, evolve };
 
 type UserRow = {
   id: string;
@@ -56,16 +58,7 @@ export class UserService {
 
   /** Load → decide → append, in `manager`'s transaction. Returns the events appended. */
   private async handle(userId: string, command: UserCommand, metadata: CommandMetadata, manager: EntityManager): Promise<UserEvent[]> {
-    const streamId = userStreamId(userId);
-    const { state, version, hash } = await this.store.aggregate<UserState>(
-      streamId,
-      (s, e) => evolve(s, e as unknown as UserEvent),
-      initialUserState,
-      manager,
-    );
-    const events = decide(command, state);
-    if (events.length > 0) await this.store.append(streamId, events, { expectedVersion: version, expectedHash: hash, metadata, manager });
-    return events;
+    return (await this.store.handle(userStreamId(userId), userDecider, command, { metadata, manager })).events;
   }
 
   async create(body: CreateUserBody, metadata: CommandMetadata): Promise<UserView> {

@@ -1,4 +1,4 @@
-import { WardenError } from '@warden/contracts';
+import { CodedError } from '@warden/contracts';
 
 export enum CustomerErrorCode {
   AlreadyRegistered = 'CUSTOMER_ALREADY_REGISTERED',
@@ -12,13 +12,8 @@ const statusOf: Record<CustomerErrorCode, number> = {
   [CustomerErrorCode.Erased]: 410,
 };
 
-export class CustomerError extends WardenError {
-  readonly status: number;
-  constructor(
-    readonly code: CustomerErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.status = statusOf[code];
+export class CustomerError extends CodedError<CustomerErrorCode> {
+  constructor(code: CustomerErrorCode, message: string) {
+    super(code, message, statusOf);
   }
 }

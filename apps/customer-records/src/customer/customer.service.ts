@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import type { CustomerEvent } from '@warden/contracts';
 import { BlindIndexer, FieldCipher } from '@warden/crypto';
 import { EventStore, quoteSchema, type CommandMetadata } from '@warden/event-store';
 import { ForbiddenError, toSqlFilter, type Policy, type PolicySqlColumns } from '@warden/security';
@@ -8,7 +7,7 @@ import { v7 as uuidv7 } from 'uuid';
 import { protectSensitive, searchIndex } from './customer-sensitive.util';
 import { customerFieldLevels, levelledCustomerView, type CustomerPolicyResource } from './customer-view.util';
 import type { CustomerCommand } from './customer.commands';
-import { decide, evolve, initialCustomerState, type CustomerState } from './customer.decider';
+import { decide, evolve, initialCustomerState } from './customer.decider';
 import {
   encodeCursor,
   SEARCH_FIELDS,
@@ -19,6 +18,8 @@ import {
   type SearchCustomersQuery,
 } from './customer.dto';
 import { CustomerError, CustomerErrorCode } from './customer.exception';
+
+const customerDecider = { initialState: initialCustomerState, decide, evolve };
 
 type CustomerRow = {
   id: string;
@@ -71,15 +72,7 @@ export class CustomerService {
 
   /** Load → decide → append, with the stream version read as the expected version. */
   private async handle(customerId: string, command: CustomerCommand, metadata: CommandMetadata): Promise<number> {
-    const streamId = customerStreamId(customerId);
-    const { state, version, hash } = await this.store.aggregate<CustomerState>(
-      streamId,
-      (s, e) => evolve(s, e as unknown as CustomerEvent),
-      initialCustomerState,
-    );
-    const events = decide(command, state);
-    const result = await this.store.append(streamId, events, { expectedVersion: version, expectedHash: hash, metadata });
-    return result.streamVersion;
+    return (await this.store.handle(customerStreamId(customerId), customerDecider, command, { metadata })).streamVersion;
   }
 
   /**

@@ -11,3 +11,19 @@ export abstract class WardenError extends Error {
     this.name = new.target.name;
   }
 }
+
+/**
+ * The base of an aggregate's domain error: a code from the aggregate's error-code enum and the
+ * HTTP status that code maps to.
+ */
+export abstract class CodedError<C extends string> extends WardenError {
+  readonly status: number;
+  protected constructor(
+    readonly code: C,
+    message: string,
+    statusOf: Readonly<Record<C, number>>,
+  ) {
+    super(message);
+    this.status = statusOf[code];
+  }
+}

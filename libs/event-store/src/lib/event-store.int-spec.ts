@@ -96,6 +96,28 @@ describe('EventStore', () => {
     });
   });
 
+  describe('handle (load → decide → append)', () => {
+    const counter = {
+      initialState: 0,
+      decide: (command: { by: number }, total: number) => (command.by === 0 || total > 100 ? [] : [increment(command.by)]),
+      evolve: (total: number, event: { type: string; data: Record<string, unknown> }) => total + Number(event.data.by),
+    };
+
+    it('folds the stream, appends what the decider decided and returns it', async () => {
+      await store.handle('counter-k', counter, { by: 5 }, { metadata: metadata() });
+      const second = await store.handle('counter-k', counter, { by: 7 }, { metadata: metadata() });
+      expect(second.streamVersion).toBe(2);
+      expect(second.events).toEqual([increment(7)]);
+      expect((await store.aggregate('counter-k', (t: number, e) => t + Number(e.data.by), 0)).state).toBe(12);
+    });
+
+    it('appends nothing when the decider decides nothing', async () => {
+      const result = await store.handle('counter-l', counter, { by: 0 }, { metadata: metadata() });
+      expect(result).toEqual({ events: [], streamVersion: 0 });
+      expect(await store.readStream('counter-l')).toEqual([]);
+    });
+  });
+
   describe('the events table', () => {
     it('is append-only: updates and deletes are refused by the database', async () => {
       await store.append('counter-e', [increment(1)], { expectedVersion: 0, metadata: metadata() });

@@ -9,6 +9,8 @@ import {
   LOG_START,
   type AppendOptions,
   type AppendResult,
+  type CommandMetadata,
+  type Decider,
   type InlineProjection,
   type LogCheckpoint,
   type NewEvent,
@@ -134,6 +136,29 @@ export class EventStore {
         : await this.options.dataSource.transaction(run);
     for (const listener of this.appendListeners) listener();
     return result;
+  }
+
+  /**
+   * Load → decide → append: folds the stream with the decider, decides the command, and appends
+   * what it decided with the version and hash it read (a concurrent write is a 409, never lost).
+   * Returns the decided events (none appended when the decider decided none).
+   */
+  async handle<S, C, E extends NewEvent>(
+    streamId: string,
+    decider: Decider<S, C, E>,
+    command: C,
+    { metadata, manager }: { metadata: CommandMetadata; manager?: EntityManager },
+  ): Promise<{ events: E[]; streamVersion: number }> {
+    const { state, version, hash } = await this.aggregate<S>(
+      streamId,
+      (current, event) => decider.evolve(current, event as unknown as E),
+      decider.initialState,
+      manager,
+    );
+    const events = decider.decide(command, state);
+    if (events.length === 0) return { events, streamVersion: version };
+    const result = await this.append(streamId, events, { expectedVersion: version, expectedHash: hash, metadata, manager });
+    return { events, streamVersion: result.streamVersion };
   }
 
   /** Called after each append this store committed itself (the relay uses it to publish at once). */

@@ -43,3 +43,13 @@ export type InlineProjection = {
 /** Where a reader of the whole log stands: the last (transaction id, global position) it has seen. */
 export type LogCheckpoint = { transactionId: string; globalPosition: number };
 export const LOG_START: LogCheckpoint = { transactionId: '0', globalPosition: 0 };
+
+/**
+ * The pure core of an aggregate: what a command produces given the state, and the state after an
+ * event. No I/O, clock or randomness (ids and time arrive in the command or its metadata).
+ */
+export type Decider<S, C, E extends NewEvent> = {
+  initialState: S;
+  decide(command: C, state: S): E[];
+  evolve(state: S, event: E): S;
+};
