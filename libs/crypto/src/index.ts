@@ -5,4 +5,6 @@ export * from './lib/field-cipher';
 export * from './lib/field-encryption';
 export * from './lib/key-rotation';
 export * from './lib/static-key-provider';
+export * from './lib/subject-keys';
+export type { AesKey } from './lib/aes-gcm.util';
 export type { DataKeyCacheOptions } from './lib/data-key-cache';

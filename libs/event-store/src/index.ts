@@ -3,4 +3,5 @@ export * from './lib/event-store.errors';
 export * from './lib/event-store.migrations';
 export * from './lib/event-store.types';
 export * from './lib/relay';
+export * from './lib/batched-appender';
 export { quoteSchema } from './lib/event-store.sql';

@@ -8,6 +8,7 @@ export * from './lib/http-exception.filter';
 export * from './lib/logging';
 export * from './lib/metrics';
 export * from './lib/platform.module';
+export * from './lib/policy-client.module';
 export * from './lib/tokens';
 export * from './lib/validation.pipe';
 export * from './lib/request-context';

@@ -2,3 +2,4 @@ export * from './lib/auth';
 export * from './lib/masking';
 export * from './lib/policy';
 export * from './lib/policy-client';
+export * from './lib/service-token';

@@ -11,7 +11,12 @@ import type { EventSpec } from '../lib/registry';
  * auditor, partner) and any custom role the service knows. Which names exist is the service's
  * business; the contract fixes their shape only.
  */
-export const roleNameSchema = z.string().regex(/^[a-z][a-z0-9_]{1,49}$/, 'must be a role name (a-z, 0-9, _; 2–50 characters, starting with a letter)');
+export const roleNameSchema = z
+  .string()
+  .regex(
+    /^[a-z][a-z0-9_]{1,49}$/,
+    'must be a role name (a-z, 0-9, _; 2–50 characters, starting with a letter)',
+  );
 export type RoleName = z.infer<typeof roleNameSchema>;
 /** At most this many roles per user. */
 export const MAX_USER_ROLES = 20;
@@ -30,7 +35,10 @@ export const userStatusSchema = z.enum(USER_STATUSES);
 export type UserStatus = z.infer<typeof userStatusSchema>;
 
 /** A masked e-mail address: at most its first character, then `***@domain`. Never the clear address. */
-export const maskedEmailSchema = z.string().max(320).regex(/^[^@\s*]?\*\*\*@[^@\s]+$/, 'must be a masked e-mail address');
+export const maskedEmailSchema = z
+  .string()
+  .max(320)
+  .regex(/^[^@\s*]?\*\*\*@[^@\s]+$/, 'must be a masked e-mail address');
 
 const id = z.string().min(1).max(200);
 const username = z.string().min(1).max(100);
@@ -51,6 +59,8 @@ export type UserCreatedData = z.infer<typeof userCreatedV1>;
 /** Only the fields that changed are present. */
 export const userUpdatedV1 = z.strictObject({
   userId: z.uuid(),
+  /** A rename (admin, or SCIM `userName` through PUT/PATCH). */
+  username: username.optional(),
   displayName: z.string().min(1).max(200).optional(),
   email: maskedEmailSchema.optional(),
   roles: z.array(roleNameSchema).max(MAX_USER_ROLES).optional(),
@@ -87,11 +97,17 @@ export const mfaChallengeFailedV1 = z.strictObject({ userId: z.uuid(), method: z
 export type MfaChallengeFailedData = z.infer<typeof mfaChallengeFailedV1>;
 
 /** A new set of single-use recovery codes was issued (the previous set, if any, is void). The codes are never in an event. */
-export const mfaRecoveryCodesGeneratedV1 = z.strictObject({ userId: z.uuid(), count: z.number().int().min(1).max(100) });
+export const mfaRecoveryCodesGeneratedV1 = z.strictObject({
+  userId: z.uuid(),
+  count: z.number().int().min(1).max(100),
+});
 export type MfaRecoveryCodesGeneratedData = z.infer<typeof mfaRecoveryCodesGeneratedV1>;
 
 /** A recovery code stood in for a TOTP code at login and is spent; `remaining` are still unused. */
-export const mfaRecoveryCodeUsedV1 = z.strictObject({ userId: z.uuid(), remaining: z.number().int().min(0).max(100) });
+export const mfaRecoveryCodeUsedV1 = z.strictObject({
+  userId: z.uuid(),
+  remaining: z.number().int().min(0).max(100),
+});
 export type MfaRecoveryCodeUsedData = z.infer<typeof mfaRecoveryCodeUsedV1>;
 
 export const teamCreatedV1 = z.strictObject({
@@ -102,7 +118,14 @@ export const teamCreatedV1 = z.strictObject({
 });
 export type TeamCreatedData = z.infer<typeof teamCreatedV1>;
 
-export const geoSchema = z.strictObject({ country: z.string().max(10).nullable(), city: z.string().max(200).nullable() });
+export const geoSchema = z.strictObject({
+  country: z.string().max(10).nullable(),
+  city: z.string().max(200).nullable(),
+  /** The autonomous system of the address (absent in events recorded before it was added). */
+  asn: z.number().int().min(0).max(4294967295).nullable().optional(),
+  /** Its organisation's name (RouteViews / DB-IP data). */
+  asnOrg: z.string().max(300).nullable().optional(),
+});
 
 export const loginSucceededV1 = z.strictObject({
   userId: z.uuid(),
@@ -112,13 +135,21 @@ export const loginSucceededV1 = z.strictObject({
 });
 export type LoginSucceededData = z.infer<typeof loginSucceededV1>;
 
-export const LOGIN_FAILURE_REASONS = ['bad_credentials', 'locked', 'disabled', 'mfa_required', 'rate_limited'] as const;
+export const LOGIN_FAILURE_REASONS = [
+  'bad_credentials',
+  'locked',
+  'disabled',
+  'mfa_required',
+  'rate_limited',
+] as const;
 export const loginFailedV1 = z.strictObject({
   /** The user, when the name belongs to one. */
   userId: z.uuid().nullable(),
   /** SHA-256 (hex) of the lower-cased user name: correlates attempts without storing what was typed. */
   usernameHash: z.string().regex(/^[0-9a-f]{64}$/),
   reason: z.enum(LOGIN_FAILURE_REASONS),
+  /** Where the attempt came from (absent in events recorded before it was added; null for private addresses). */
+  geo: geoSchema.nullable().optional(),
 });
 export type LoginFailedData = z.infer<typeof loginFailedV1>;
 
@@ -153,7 +184,9 @@ export const permissionSchema = z.strictObject({
       sharedWithMe: z.literal(true).optional(),
     })
     .optional(),
-  fields: z.record(z.string().regex(/^(\*|[A-Za-z][A-Za-z0-9_]{0,63})$/), z.enum(['none', 'masked', 'clear'])).optional(),
+  fields: z
+    .record(z.string().regex(/^(\*|[A-Za-z][A-Za-z0-9_]{0,63})$/), z.enum(['none', 'masked', 'clear']))
+    .optional(),
   deny: z.boolean().optional(),
 });
 export type PermissionData = z.infer<typeof permissionSchema>;
@@ -210,8 +243,114 @@ export const grantRevokedV1 = grantDecision;
 export type GrantRevokedData = z.infer<typeof grantRevokedV1>;
 
 /** Recorded by the expiry sweeper; enforcement never waited for it (grants expire by time). */
-export const grantExpiredV1 = z.strictObject({ grantId: z.uuid(), userId: z.uuid(), expiresAt: z.iso.datetime() });
+export const grantExpiredV1 = z.strictObject({
+  grantId: z.uuid(),
+  userId: z.uuid(),
+  expiresAt: z.iso.datetime(),
+});
 export type GrantExpiredData = z.infer<typeof grantExpiredV1>;
+
+/**
+ * A service (a configured client of `POST /v1/auth/service-token`) received an access token as the
+ * principal `system:<clientId>`. Neither the secret nor the token is ever in an event.
+ */
+export const SERVICE_CLIENT_ID_PATTERN = /^[a-z][a-z0-9-]{1,49}$/;
+export const serviceClientIdSchema = z.string().regex(SERVICE_CLIENT_ID_PATTERN, 'must be a service client id (a-z, 0-9, -)');
+export const serviceTokenIssuedV1 = z.strictObject({
+  clientId: serviceClientIdSchema,
+  /** The token's `sid`: revocable like a user's session. */
+  sessionId: z.uuid(),
+  expiresAt: z.iso.datetime(),
+});
+export type ServiceTokenIssuedData = z.infer<typeof serviceTokenIssuedV1>;
+
+export const SERVICE_TOKEN_REFUSAL_REASONS = ['bad_credentials', 'locked', 'rate_limited'] as const;
+/** A service-token request was refused. `clientId` only when it names a configured client (never what was typed otherwise). */
+export const serviceTokenRefusedV1 = z.strictObject({
+  clientId: serviceClientIdSchema.nullable(),
+  reason: z.enum(SERVICE_TOKEN_REFUSAL_REASONS),
+});
+export type ServiceTokenRefusedData = z.infer<typeof serviceTokenRefusedV1>;
+
+/** The user is leaving on `effectiveAt` (status `departing`: they still work until frozen or offboarded). */
+export const userMarkedDepartingV1 = z.strictObject({
+  userId: z.uuid(),
+  effectiveAt: z.iso.datetime(),
+});
+export type UserMarkedDepartingData = z.infer<typeof userMarkedDepartingV1>;
+
+/**
+ * The user is no longer leaving (the offboarding case was cancelled before it took effect): the
+ * departing date is cleared; a `departing` user is `active` again (its own UserStatusChanged comes
+ * first), a disabled user stays disabled. `effectiveAt` is the date that was cancelled.
+ */
+export const userDepartureCancelledV1 = z.strictObject({
+  userId: z.uuid(),
+  effectiveAt: z.iso.datetime().nullable(),
+  reason: z.string().min(1).max(500),
+});
+export type UserDepartureCancelledData = z.infer<typeof userDepartureCancelledV1>;
+
+/**
+ * The user was frozen (offboarding): status `offboarded`, every session and refresh token revoked,
+ * every active grant revoked (each also has its own SessionRevoked / GrantRevoked / UserStatusChanged).
+ */
+export const userFrozenV1 = z.strictObject({
+  userId: z.uuid(),
+  reason: z.string().min(1).max(500),
+  sessionsRevoked: z.number().int().min(0),
+  grantsRevoked: z.number().int().min(0),
+});
+export type UserFrozenData = z.infer<typeof userFrozenV1>;
+
+/** From the user's next login on, a second factor is required (enrolment first if they have none). */
+export const userMfaRequiredV1 = z.strictObject({
+  userId: z.uuid(),
+  reason: z.string().min(1).max(500).nullable(),
+});
+export type UserMfaRequiredData = z.infer<typeof userMfaRequiredV1>;
+
+export const RESTRICTED_ACTIONS = ['export'] as const;
+/** A time-bound explicit deny of `action` for the user (an automated response or a security officer's). */
+export const userRestrictionImposedV1 = z.strictObject({
+  restrictionId: z.uuid(),
+  userId: z.uuid(),
+  action: z.enum(RESTRICTED_ACTIONS),
+  until: z.iso.datetime(),
+  reason: z.string().min(1).max(500),
+});
+export type UserRestrictionImposedData = z.infer<typeof userRestrictionImposedV1>;
+
+export const userRestrictionLiftedV1 = z.strictObject({
+  restrictionId: z.uuid(),
+  userId: z.uuid(),
+});
+export type UserRestrictionLiftedData = z.infer<typeof userRestrictionLiftedV1>;
+
+/**
+ * A signed-in user proved a fresh TOTP code and received a step-up proof (a 5-minute JWT for the
+ * audience `warden-step-up`, bound to `sessionId`). Neither the code nor the proof is ever in an event.
+ */
+export const stepUpSucceededV1 = z.strictObject({
+  userId: z.uuid(),
+  sessionId: z.uuid(),
+  expiresAt: z.iso.datetime(),
+});
+export type StepUpSucceededData = z.infer<typeof stepUpSucceededV1>;
+
+/** `bad_code`: wrong or reused TOTP code (counts toward the lockout); `locked`: the name is locked; `mfa_not_enrolled`: no authenticator. */
+export const STEP_UP_FAILURE_REASONS = ['bad_code', 'locked', 'mfa_not_enrolled'] as const;
+export const stepUpFailedV1 = z.strictObject({
+  userId: z.uuid(),
+  sessionId: z.uuid(),
+  reason: z.enum(STEP_UP_FAILURE_REASONS),
+});
+export type StepUpFailedData = z.infer<typeof stepUpFailedV1>;
+
+/** Step-up attempts: one `step-up-<id>` stream per attempt (attempts never contend). */
+export type StepUpEvent =
+  | { type: 'StepUpSucceeded'; data: StepUpSucceededData }
+  | { type: 'StepUpFailed'; data: StepUpFailedData };
 
 export type UserEvent =
   | { type: 'UserCreated'; data: UserCreatedData }
@@ -219,7 +358,18 @@ export type UserEvent =
   | { type: 'UserStatusChanged'; data: UserStatusChangedData }
   | { type: 'UserDisabled'; data: UserDisabledData }
   | { type: 'PasswordChanged'; data: PasswordChangedData }
-  | { type: 'MfaEnabled'; data: MfaEnabledData };
+  | { type: 'MfaEnabled'; data: MfaEnabledData }
+  | { type: 'UserMarkedDeparting'; data: UserMarkedDepartingData }
+  | { type: 'UserDepartureCancelled'; data: UserDepartureCancelledData }
+  | { type: 'UserFrozen'; data: UserFrozenData }
+  | { type: 'UserMfaRequired'; data: UserMfaRequiredData }
+  | { type: 'UserRestrictionImposed'; data: UserRestrictionImposedData }
+  | { type: 'UserRestrictionLifted'; data: UserRestrictionLiftedData };
+
+/** Issuance of service tokens: one `service-token-<sid>` stream per token, `service-token-refusal-<id>` per refusal. */
+export type ServiceTokenEvent =
+  | { type: 'ServiceTokenIssued'; data: ServiceTokenIssuedData }
+  | { type: 'ServiceTokenRefused'; data: ServiceTokenRefusedData };
 
 /** Second-factor events: `mfa-<userId>` streams, and MfaChallengeFailed on the login attempt's stream. */
 export type MfaEvent =
@@ -229,7 +379,8 @@ export type MfaEvent =
 
 export type TeamEvent = { type: 'TeamCreated'; data: TeamCreatedData };
 
-export type RoleEvent = { type: 'RoleDefined'; data: RoleDefinedData } | { type: 'RoleUpdated'; data: RoleUpdatedData };
+export type RoleEvent =
+  { type: 'RoleDefined'; data: RoleDefinedData } | { type: 'RoleUpdated'; data: RoleUpdatedData };
 
 export type GrantEvent =
   | { type: 'GrantRequested'; data: GrantRequestedData }
@@ -268,4 +419,14 @@ export const authorizationEventSpecs: EventSpec[] = [
   { type: 'SessionRevoked', versions: { 1: sessionRevokedV1 } },
   { type: 'TokenRefreshed', versions: { 1: tokenRefreshedV1 } },
   { type: 'RefreshTokenReuseDetected', versions: { 1: refreshTokenReuseDetectedV1 } },
+  { type: 'ServiceTokenIssued', versions: { 1: serviceTokenIssuedV1 } },
+  { type: 'ServiceTokenRefused', versions: { 1: serviceTokenRefusedV1 } },
+  { type: 'UserMarkedDeparting', versions: { 1: userMarkedDepartingV1 } },
+  { type: 'UserDepartureCancelled', versions: { 1: userDepartureCancelledV1 } },
+  { type: 'UserFrozen', versions: { 1: userFrozenV1 } },
+  { type: 'UserMfaRequired', versions: { 1: userMfaRequiredV1 } },
+  { type: 'UserRestrictionImposed', versions: { 1: userRestrictionImposedV1 } },
+  { type: 'UserRestrictionLifted', versions: { 1: userRestrictionLiftedV1 } },
+  { type: 'StepUpSucceeded', versions: { 1: stepUpSucceededV1 } },
+  { type: 'StepUpFailed', versions: { 1: stepUpFailedV1 } },
 ];

@@ -3,7 +3,15 @@ import { eventRegistry } from '../index';
 import { systemActor } from '../lib/envelope';
 import { GENESIS_HASH, hashEvent } from '../lib/hash-chain';
 import { ContractViolation } from '../lib/registry';
-import { customerErasedV1, customerRegisteredV2, upcastCustomerRegisteredV1 } from './customer.events';
+import {
+  customerErasedV1,
+  customerRegisteredV2,
+  customerRegisteredV3,
+  customerTransactionRecordedV1,
+  customerUpdatedV1,
+  customersTransferRequestedV1,
+  upcastCustomerRegisteredV1,
+} from './customer.events';
 
 const v1Data = () => ({
   customerId: uuidv4(),
@@ -35,11 +43,40 @@ function envelope(schemaVersion: number, data: Record<string, unknown>) {
 }
 
 describe('CustomerRegistered', () => {
-  describe('schema version 2', () => {
+  describe('schema version 3', () => {
+    const v3Data = () => {
+      const { name: _name, company: _company, ...rest } = v1Data();
+      return { ...rest, sensitive: { name: { ciphertext: token }, company: { ciphertext: token } } };
+    };
+
     it('is the latest version', () => {
-      expect(eventRegistry.latestVersion('CustomerRegistered')).toBe(2);
+      expect(eventRegistry.latestVersion('CustomerRegistered')).toBe(3);
     });
 
+    it('carries name and company as ciphertexts, beside the sensitive fields', () => {
+      const data = v3Data();
+      data.sensitive = { ...data.sensitive, ...{ mobile: { ciphertext: token, index }, address: { ciphertext: token } } };
+      expect(eventRegistry.validateData('CustomerRegistered', data)).toEqual(data);
+    });
+
+    it('refuses a name or company in clear, at the top level or as a ciphertext, naming the field', () => {
+      const clearTop = customerRegisteredV3.safeParse({ ...v3Data(), name: 'Ada Lovelace' });
+      expect(clearTop.success).toBe(false);
+      const clearInside = customerRegisteredV3.safeParse({ ...v3Data(), sensitive: { name: { ciphertext: 'Ada Lovelace' } } });
+      expect(clearInside.error?.issues.map((issue) => issue.path.join('.'))).toEqual(['sensitive.name.ciphertext']);
+      const { sensitive: _s, ...withoutName } = v3Data();
+      expect(customerRegisteredV3.safeParse({ ...withoutName, sensitive: {} }).success).toBe(false);
+    });
+
+    it('decodes a stored v2 event with its clear name and company kept at the top level (legacy, documented)', () => {
+      const data = { ...v1Data(), company: 'Analytical Engines', sensitive: { email: { ciphertext: token, index } } };
+      const decoded = eventRegistry.decode(envelope(2, data));
+      expect(decoded.schemaVersion).toBe(3);
+      expect(decoded.data).toEqual(data);
+    });
+  });
+
+  describe('schema version 2', () => {
     it('carries ciphertexts and blind indexes of the sensitive fields', () => {
       const data = {
         ...v1Data(),
@@ -50,7 +87,7 @@ describe('CustomerRegistered', () => {
           address: { ciphertext: token },
         },
       };
-      expect(eventRegistry.validateData('CustomerRegistered', data)).toEqual(data);
+      expect(customerRegisteredV2.parse(data)).toEqual(data);
     });
 
     it('refuses a clear value where a ciphertext belongs, naming the field', () => {
@@ -88,9 +125,7 @@ describe('CustomerRegistered', () => {
         return null;
       })();
       expect(error).toBeInstanceOf(ContractViolation);
-      expect((error as ContractViolation).issues).toEqual([
-        expect.stringMatching(/^sensitive\.email\.index: /),
-      ]);
+      expect((error as ContractViolation).issues).toContainEqual(expect.stringMatching(/^sensitive\.email\.index: /));
     });
   });
 
@@ -101,10 +136,10 @@ describe('CustomerRegistered', () => {
       expect(customerRegisteredV2.safeParse(upcastCustomerRegisteredV1(data)).success).toBe(true);
     });
 
-    it('decodes a stored or published v1 event as version 2', () => {
+    it('decodes a stored or published v1 event as version 3', () => {
       const data = v1Data();
       const decoded = eventRegistry.decode(envelope(1, data));
-      expect(decoded.schemaVersion).toBe(2);
+      expect(decoded.schemaVersion).toBe(3);
       expect(decoded.data).toEqual({ ...data, sensitive: {} });
     });
 
@@ -138,5 +173,48 @@ describe('CustomerErased', () => {
     expect(customerErasedV1.safeParse({ ...data(), reason: 'x'.repeat(501) }).success).toBe(false);
     expect(customerErasedV1.safeParse({ ...data(), reason: 'x'.repeat(500) }).success).toBe(true);
     expect(customerErasedV1.safeParse({ ...data(), name: 'Ada' }).success).toBe(false);
+  });
+});
+
+describe('CustomerUpdated', () => {
+  it('carries only changed fields, sensitive ones as ciphertexts or null when cleared', () => {
+    const data = { customerId: uuidv7(), tags: ['a'], sensitive: { name: { ciphertext: token }, mobile: { ciphertext: token, index }, address: null } };
+    expect(eventRegistry.validateData('CustomerUpdated', data)).toEqual(data);
+  });
+
+  it('refuses an update that changes nothing, a clear value and an unknown field', () => {
+    expect(customerUpdatedV1.safeParse({ customerId: uuidv7() }).success).toBe(false);
+    expect(customerUpdatedV1.safeParse({ customerId: uuidv7(), sensitive: {} }).success).toBe(false);
+    expect(customerUpdatedV1.safeParse({ customerId: uuidv7(), sensitive: { email: { ciphertext: 'a@b.c', index } } }).success).toBe(false);
+    expect(customerUpdatedV1.safeParse({ customerId: uuidv7(), name: 'Ada' }).success).toBe(false);
+  });
+});
+
+describe('CustomerTransactionRecorded', () => {
+  const data = (overrides: Record<string, unknown> = {}) => ({
+    customerId: uuidv7(), transactionId: uuidv7(), amount: '1234.50', currency: 'CNY', date: '2025-06-01', product: 'Gold card', ...overrides,
+  });
+
+  it('takes a decimal string amount, a 3-letter currency and an ISO date', () => {
+    for (const amount of ['0', '-12.5', '999999999999999.9999']) {
+      expect(customerTransactionRecordedV1.safeParse(data({ amount })).success).toBe(true);
+    }
+  });
+
+  it('refuses a number, a float in exponent form, too many decimals, a lower-case currency and a bad date', () => {
+    for (const bad of [{ amount: 12.5 }, { amount: '1e5' }, { amount: '1.23456' }, { amount: '01' }, { currency: 'cny' }, { date: '2025-13-01' }]) {
+      expect(customerTransactionRecordedV1.safeParse(data(bad)).success).toBe(false);
+    }
+  });
+});
+
+describe('the ownership transfer events', () => {
+  it('are registered and refuse an empty pool', () => {
+    for (const type of ['CustomersTransferRequested', 'CustomersTransferProgressed', 'CustomersTransferred', 'CustomerOwnerChanged', 'ConsentGranted', 'ConsentWithdrawn', 'CustomerNoteAdded', 'CustomerArchived']) {
+      expect(eventRegistry.latestVersion(type)).toBe(1);
+    }
+    const request = { transferId: uuidv4(), fromUserId: 'u1', toUserId: null, toPoolUserIds: [], reason: 'offboarding' };
+    expect(customersTransferRequestedV1.safeParse(request).success).toBe(false);
+    expect(customersTransferRequestedV1.safeParse({ ...request, toPoolUserIds: ['u2', 'u3'] }).success).toBe(true);
   });
 });

@@ -39,7 +39,8 @@ export function verifyStreamChain(events: readonly EventEnvelope[]): ChainBreak 
       return { ...at, reason: `expected stream version ${expectedVersion}, found ${event.streamVersion}` };
     }
     if (event.prevHash !== prevHash) return { ...at, reason: 'prevHash does not match the previous event' };
-    if (hashEvent(event.prevHash, event) !== event.hash) return { ...at, reason: 'hash does not match content' };
+    if (hashEvent(event.prevHash, event) !== event.hash)
+      return { ...at, reason: 'hash does not match content' };
     prevHash = event.hash;
     expectedVersion += 1;
   }

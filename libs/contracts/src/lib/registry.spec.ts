@@ -43,9 +43,15 @@ const customerData = () => ({
   teamId: null,
 });
 
-/** CustomerRegistered at its latest version (2: with the encrypted sensitive fields, none here). */
+/** CustomerRegistered data at its latest version (3: name and company encrypted, no other sensitive field here). */
+const latestCustomerData = () => {
+  const { name: _name, company: _company, ...rest } = customerData();
+  return { ...rest, sensitive: { name: { ciphertext: 'v1.AAAAAAAAAAAAAAAA.BBBBBBBBBBBBBBBBBBBBBBBB' } } };
+};
+
+/** CustomerRegistered at its latest version. */
 const customerRegistered = (overrides: Partial<EventEnvelope> = {}) =>
-  envelope('CustomerRegistered', { ...customerData(), sensitive: {} }, { schemaVersion: 2, ...overrides });
+  envelope('CustomerRegistered', latestCustomerData(), { schemaVersion: 3, ...overrides });
 
 /** The ContractViolation `run` throws; fails the test if it throws nothing or something else. */
 function violation(run: () => unknown): ContractViolation {
@@ -281,13 +287,16 @@ describe('EventRegistry', () => {
 
   describe('validateData', () => {
     it('returns the parsed data of a valid new event', () => {
-      const data = { ...customerData(), sensitive: {} };
+      const data = latestCustomerData();
       expect(eventRegistry.validateData('CustomerRegistered', data)).toEqual(data);
     });
 
     it('refuses invalid data, naming the field', () => {
       const error = violation(() =>
-        eventRegistry.validateData('CustomerRegistered', { ...customerData(), sensitive: {}, customerId: 'abc' }),
+        eventRegistry.validateData('CustomerRegistered', {
+          ...latestCustomerData(),
+          customerId: 'abc',
+        }),
       );
       expect(error.message).toMatch(/^invalid CustomerRegistered data/);
       expect(error.issues).toEqual([expect.stringMatching(/^customerId: /)]);

@@ -90,7 +90,10 @@ export class EventRegistry {
     }
     const result = schema.safeParse(envelope.data);
     if (!result.success) {
-      throw new ContractViolation(`invalid ${envelope.type} v${envelope.schemaVersion} data`, describeIssues(result.error));
+      throw new ContractViolation(
+        `invalid ${envelope.type} v${envelope.schemaVersion} data`,
+        describeIssues(result.error),
+      );
     }
     let data = result.data;
     for (let v = envelope.schemaVersion; v < spec.latest; v += 1) {

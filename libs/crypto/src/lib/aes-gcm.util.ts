@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createSecretKey, KeyObject, randomBytes } from 'node:crypto';
 import { CryptoUsageError } from './crypto.errors';
 
 export const KEY_BYTES = 32;
@@ -8,14 +8,42 @@ const ALGORITHM = 'aes-256-gcm';
 
 export type Sealed = { iv: Buffer; ciphertext: Buffer; tag: Buffer };
 
-export function assertKeyLength(key: Buffer, what: string): void {
+/**
+ * A 32-byte AES key: raw bytes, or a `KeyObject` made once from them (`secretKeyOf`). Ciphers made
+ * from a `KeyObject` skip Node's per-call import of raw key bytes, which on Node 24 costs several
+ * times the AES-GCM work itself (~35 µs against ~9 µs per field on the 2-core machine).
+ */
+export type AesKey = Buffer | KeyObject;
+
+/** Key objects already checked (the size is read from native code; checked once per object). */
+const checkedKeyObjects = new WeakSet<KeyObject>();
+
+export function assertKeyLength(key: AesKey, what: string): void {
+  if (key instanceof KeyObject) {
+    if (checkedKeyObjects.has(key)) return;
+    if (key.type !== 'secret' || key.symmetricKeySize !== KEY_BYTES) {
+      throw new CryptoUsageError(`${what} must be ${KEY_BYTES} bytes`);
+    }
+    checkedKeyObjects.add(key);
+    return;
+  }
   if (!Buffer.isBuffer(key) || key.length !== KEY_BYTES) {
     throw new CryptoUsageError(`${what} must be ${KEY_BYTES} bytes`);
   }
 }
 
+/**
+ * A `KeyObject` holding a copy of `key` (checked to be 32 bytes). The copy lives in native memory
+ * until the object is garbage-collected (Node frees it with `OPENSSL_clear_free`); it cannot be
+ * zeroed explicitly, so hold such objects only as long as the raw key would be held.
+ */
+export function secretKeyOf(key: Buffer, what = 'key'): KeyObject {
+  assertKeyLength(key, what);
+  return createSecretKey(key);
+}
+
 /** AES-256-GCM with a fresh random 96-bit IV. */
-export function seal(key: Buffer, plaintext: Buffer, aad: Buffer): Sealed {
+export function seal(key: AesKey, plaintext: Buffer, aad: Buffer): Sealed {
   const iv = randomBytes(IV_BYTES);
   const cipher = createCipheriv(ALGORITHM, key, iv, { authTagLength: TAG_BYTES });
   cipher.setAAD(aad);
@@ -24,7 +52,7 @@ export function seal(key: Buffer, plaintext: Buffer, aad: Buffer): Sealed {
 }
 
 /** Returns the plaintext, or `null` when authentication fails (tampered, wrong key or AAD). */
-export function open(key: Buffer, { iv, ciphertext, tag }: Sealed, aad: Buffer): Buffer | null {
+export function open(key: AesKey, { iv, ciphertext, tag }: Sealed, aad: Buffer): Buffer | null {
   if (iv.length !== IV_BYTES || tag.length !== TAG_BYTES) return null;
   const decipher = createDecipheriv(ALGORITHM, key, iv, { authTagLength: TAG_BYTES });
   decipher.setAAD(aad);

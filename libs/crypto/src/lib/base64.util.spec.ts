@@ -23,4 +23,21 @@ describe('decodeBase64Strict', () => {
     expect(decodeBase64Url(bytes.toString('base64url'))?.equals(bytes)).toBe(true);
     expect(decodeBase64Url('YQ==')).toBeNull();
   });
+
+  it('accepts exactly what the strict decoder accepts for URL-safe input, with the same bytes', () => {
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    for (let length = 0; length <= 9; length += 1) {
+      for (let trial = 0; trial < 400; trial += 1) {
+        const input = Array.from(randomBytes(length), (b) => alphabet[b % 64]).join('');
+        const fast = decodeBase64Url(input);
+        const strict = decodeBase64Strict(input);
+        expect(fast === null).toBe(strict === null);
+        if (fast && strict) expect(fast.equals(strict)).toBe(true);
+      }
+    }
+    for (let length = 0; length <= 40; length += 1) {
+      const bytes = randomBytes(length);
+      expect(decodeBase64Url(bytes.toString('base64url'))?.equals(bytes)).toBe(true);
+    }
+  });
 });

@@ -1,5 +1,5 @@
-import { createHmac } from 'node:crypto';
-import { assertKeyLength } from './aes-gcm.util';
+import { createHmac, type KeyObject } from 'node:crypto';
+import { secretKeyOf } from './aes-gcm.util';
 import { decodeBase64Strict } from './base64.util';
 import { CryptoUsageError, InvalidIndexValueError } from './crypto.errors';
 
@@ -59,11 +59,11 @@ function normalisePhone(text: string): string {
  * Changing the index key changes every index: re-index all rows before switching.
  */
 export class BlindIndexer {
-  private readonly key: Buffer;
+  /** A `KeyObject`, made once: an HMAC over raw key bytes re-imports them on every call. */
+  private readonly key: KeyObject;
 
   constructor(indexKey: Buffer) {
-    assertKeyLength(indexKey, 'blind index key');
-    this.key = Buffer.from(indexKey);
+    this.key = secretKeyOf(indexKey, 'blind index key');
   }
 
   /** From a base64 (or base64url) encoded 32-byte key, e.g. an environment variable. */

@@ -41,6 +41,11 @@ export type StoredDataKey = {
  */
 export interface DataKeyStore {
   get(subjectId: string): Promise<WrappedKey | null>;
+  /**
+   * Optional: the keys of many subjects in one read (subjects without a key are absent from the
+   * map). `FieldCipher.keysFor` uses it to load a page's keys with one query instead of one each.
+   */
+  getMany?(subjectIds: readonly string[]): Promise<Map<string, WrappedKey>>;
   put(subjectId: string, wrapped: WrappedKey, expected: WrappedKey | null): Promise<boolean>;
   /** Deletes the key for good (crypto-shredding). Deleting an absent key is not an error. */
   delete(subjectId: string): Promise<void>;

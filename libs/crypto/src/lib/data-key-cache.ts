@@ -7,12 +7,16 @@ export type DataKeyCacheOptions = {
   now?: () => number;
 };
 
-type Entry = { key: Buffer; expiresAt: number };
+import { createSecretKey, type KeyObject } from 'node:crypto';
+
+type Entry = { key: Buffer; expiresAt: number; object: KeyObject | null };
 
 /**
  * A small LRU of unwrapped data keys with a TTL. A key leaving the cache (evicted, expired,
  * replaced or deleted) is overwritten with zeros, so callers must use a key synchronously, right
  * after `get`, and never keep it. (Zeroing is best effort: OpenSSL and the GC may hold copies.)
+ * `getKeyObject` serves the same key as a `KeyObject` (made once per entry, for fast ciphers); that
+ * copy cannot be zeroed and is freed when collected, after the entry leaves.
  */
 export class DataKeyCache {
   private readonly entries = new Map<string, Entry>();
@@ -31,6 +35,18 @@ export class DataKeyCache {
   }
 
   get(subjectId: string): Buffer | undefined {
+    return this.live(subjectId)?.key;
+  }
+
+  /** The cached key as a `KeyObject` (created on first use of the entry). */
+  getKeyObject(subjectId: string): KeyObject | undefined {
+    const entry = this.live(subjectId);
+    if (!entry) return undefined;
+    entry.object ??= createSecretKey(entry.key);
+    return entry.object;
+  }
+
+  private live(subjectId: string): Entry | undefined {
     const entry = this.entries.get(subjectId);
     if (!entry) return undefined;
     this.entries.delete(subjectId);
@@ -39,7 +55,7 @@ export class DataKeyCache {
       return undefined;
     }
     this.entries.set(subjectId, entry); // most recently used now
-    return entry.key;
+    return entry;
   }
 
   /** Takes ownership of `key`: the cache zeroes it when it leaves. */
@@ -47,7 +63,7 @@ export class DataKeyCache {
     const previous = this.entries.get(subjectId);
     this.entries.delete(subjectId);
     if (previous && previous.key !== key) previous.key.fill(0);
-    this.entries.set(subjectId, { key, expiresAt: this.now() + this.ttlMs });
+    this.entries.set(subjectId, { key, expiresAt: this.now() + this.ttlMs, object: null });
     for (const [oldest, entry] of this.entries) {
       if (this.entries.size <= this.maxEntries) break;
       this.entries.delete(oldest);

@@ -72,6 +72,66 @@ describe('FieldCipher', () => {
     expect(await cipher.decrypt('cust-1', 'email', b)).toBe('ada@example.com');
   });
 
+  describe('keysFor (the keys of a page of subjects)', () => {
+    it('loads the missing keys with one getMany, decrypts every subject, and leaves out subjects without a key', async () => {
+      const { store, cipher } = setup({ cache: { maxEntries: 0 } });
+      const tokens = new Map<string, string>();
+      for (const id of ['cust-1', 'cust-2', 'cust-3']) tokens.set(id, await cipher.encrypt(id, 'mobile', `mobile of ${id}`));
+      const gets = store.calls.get;
+      const keys = await cipher.keysFor(['cust-1', 'cust-2', 'cust-3', 'cust-2', 'cust-404']);
+      expect(store.calls.getMany).toBe(1);
+      expect(store.calls.get).toBe(gets);
+      expect(keys.size).toBe(3);
+      for (const [id, token] of tokens) expect(keys.decrypt(id, 'mobile', token)).toBe(`mobile of ${id}`);
+      expect(keys.has('cust-404')).toBe(false);
+      expect(() => keys.decrypt('cust-404', 'mobile', tokens.get('cust-1') as string)).toThrow(SubjectShreddedError);
+      // Field and subject stay bound: another subject's or field's token does not decrypt.
+      expect(() => keys.decrypt('cust-2', 'mobile', tokens.get('cust-1') as string)).toThrow(DecryptionError);
+      expect(() => keys.decrypt('cust-1', 'email', tokens.get('cust-1') as string)).toThrow(DecryptionError);
+      keys.release();
+      expect(keys.size).toBe(0);
+    });
+
+    it('takes cached keys from the cache, and caches loaded ones only with remember', async () => {
+      const { provider, store, cipher } = setup();
+      const token = await cipher.encrypt('cust-1', 'mobile', '13800138000');
+      const other = await new FieldCipher(provider, store).encrypt('cust-2', 'mobile', '13900139000');
+      // cust-1 is cached since its encrypt; cust-2 is not.
+      const first = await cipher.keysFor(['cust-1', 'cust-2']);
+      expect(store.calls.getMany).toBe(1);
+      expect(first.decrypt('cust-1', 'mobile', token)).toBe('13800138000');
+      expect(first.decrypt('cust-2', 'mobile', other)).toBe('13900139000');
+      await cipher.keysFor(['cust-2']);
+      expect(store.calls.getMany).toBe(2); // not remembered
+      await cipher.keysFor(['cust-2'], { remember: true });
+      await cipher.keysFor(['cust-1', 'cust-2']);
+      expect(store.calls.getMany).toBe(3); // the last call was served from the cache
+    });
+
+    it('falls back to one get per subject when the store has no getMany', async () => {
+      const { provider, store } = setup();
+      const plain = { get: store.get.bind(store), put: store.put.bind(store), delete: store.delete.bind(store), list: store.list.bind(store) };
+      const cipher = new FieldCipher(provider, plain, { cache: { maxEntries: 0 } });
+      const a = await cipher.encrypt('cust-1', 'mobile', '13800138000');
+      const gets = store.calls.get;
+      const keys = await cipher.keysFor(['cust-1', 'cust-2']);
+      expect(store.calls.get).toBe(gets + 2);
+      expect(keys.decrypt('cust-1', 'mobile', a)).toBe('13800138000');
+      expect(keys.has('cust-2')).toBe(false);
+    });
+
+    it('does not cache a key loaded while the subject was shredded', async () => {
+      const { store, cipher } = setup();
+      const token = await cipher.encrypt('cust-1', 'mobile', '13800138000');
+      cipher.clearCache();
+      const loading = cipher.keysFor(['cust-1'], { remember: true });
+      await cipher.shred('cust-1');
+      await loading;
+      await expect(cipher.decrypt('cust-1', 'mobile', token)).rejects.toThrow(SubjectShreddedError);
+      expect(store.keys.size).toBe(0);
+    });
+  });
+
   describe('when a subject is shredded', () => {
     it('refuses to decrypt with SubjectShreddedError (SUBJECT_ERASED, 410)', async () => {
       const { store, cipher } = setup();

@@ -1,7 +1,9 @@
+import { createSecretKey, type KeyObject } from 'node:crypto';
 import { SubjectShreddedError } from './crypto.errors';
-import type { DataKeyStore, KeyProvider } from './crypto.types';
+import type { DataKeyStore, KeyProvider, WrappedKey } from './crypto.types';
 import { DataKeyCache, type DataKeyCacheOptions } from './data-key-cache';
 import { contextAad, decryptField, encryptField, generateDataKey } from './field-encryption';
+import { SubjectKeys } from './subject-keys';
 
 export type FieldCipherOptions = {
   /** Unwrapped-key cache; defaults to 1000 keys for 5 minutes. */
@@ -41,6 +43,43 @@ export class FieldCipher {
     return this.withDataKey(subjectId, 'existing', (key) => decryptField(key, token, { subjectId, field }));
   }
 
+  /**
+   * The data keys of many subjects at once, for one request or one page of rows: keys in the
+   * cache are taken from it, the others are read from the store in one query (`getMany`, else one
+   * `get` per subject, concurrently) and unwrapped once each. Subjects without a key are left out
+   * (`SubjectKeys.decrypt` then throws `SubjectShreddedError` for them).
+   *
+   * `remember: true` also puts the loaded keys in the cache (as `decrypt` does; for a request
+   * that is likely to come again, like one customer's page). Without it (the default, for bulk
+   * reads such as an export stream) nothing outlives the returned `SubjectKeys`, so a long stream
+   * neither churns the cache nor leaves its keys in memory.
+   */
+  async keysFor(subjectIds: Iterable<string>, { remember = false }: { remember?: boolean } = {}): Promise<SubjectKeys> {
+    const keys = new Map<string, KeyObject>();
+    const missing: string[] = [];
+    for (const subjectId of new Set(subjectIds)) {
+      const cached = this.cache.getKeyObject(subjectId);
+      if (cached) keys.set(subjectId, cached);
+      else missing.push(subjectId);
+    }
+    if (missing.length === 0) return new SubjectKeys(keys);
+    const epoch = this.shredEpoch;
+    const wrapped = await this.loadWrapped(missing);
+    for (const [subjectId, stored] of wrapped) {
+      const key = await this.provider.unwrap(stored);
+      keys.set(subjectId, createSecretKey(key));
+      if (remember && epoch === this.shredEpoch) this.cache.set(subjectId, key);
+      else key.fill(0);
+    }
+    return new SubjectKeys(keys);
+  }
+
+  private async loadWrapped(subjectIds: readonly string[]): Promise<Map<string, WrappedKey>> {
+    if (this.store.getMany) return this.store.getMany(subjectIds);
+    const found = await Promise.all(subjectIds.map(async (id) => [id, await this.store.get(id)] as const));
+    return new Map(found.filter((entry): entry is readonly [string, WrappedKey] => entry[1] !== null));
+  }
+
   /** Crypto-shredding: deletes the subject's data key for good and forgets the cached copy. */
   async shred(subjectId: string): Promise<void> {
     this.shredEpoch += 1;
@@ -62,9 +101,9 @@ export class FieldCipher {
   private async withDataKey<T>(
     subjectId: string,
     mode: 'create' | 'existing',
-    use: (key: Buffer) => T,
+    use: (key: Buffer | KeyObject) => T,
   ): Promise<T> {
-    const cached = this.cache.get(subjectId);
+    const cached = this.cache.getKeyObject(subjectId);
     if (cached) return use(cached);
     const epoch = this.shredEpoch;
     const key = await this.loadDataKey(subjectId, mode);

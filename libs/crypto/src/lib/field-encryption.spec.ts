@@ -1,3 +1,5 @@
+import { createSecretKey, randomBytes } from 'node:crypto';
+import { secretKeyOf } from './aes-gcm.util';
 import { DecryptionError, CryptoUsageError } from './crypto.errors';
 import { decryptField, encryptField, generateDataKey, isEncryptedField } from './field-encryption';
 
@@ -13,6 +15,20 @@ function tamper(token: string): string {
 
 describe('field encryption', () => {
   const key = generateDataKey();
+
+  it('works the same with the key as a KeyObject (made once, for fast ciphers) as with its bytes', () => {
+    const object = secretKeyOf(key);
+    const token = encryptField(object, '+86 138-0013-8000', context);
+    expect(decryptField(key, token, context)).toBe('+86 138-0013-8000');
+    expect(decryptField(object, encryptField(key, 'again', context), context)).toBe('again');
+    expect(() => decryptField(object, token, { ...context, field: 'email' })).toThrow(DecryptionError);
+    expect(() => decryptField(secretKeyOf(generateDataKey()), token, context)).toThrow(DecryptionError);
+  });
+
+  it('rejects a KeyObject that is not a 32-byte secret key', () => {
+    expect(() => encryptField(createSecretKey(randomBytes(16)), 'x', context)).toThrow(CryptoUsageError);
+    expect(() => secretKeyOf(randomBytes(31))).toThrow(CryptoUsageError);
+  });
 
   it('generates 32-byte data keys that differ every time', () => {
     expect(key).toHaveLength(32);

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { assertKeyLength, IV_BYTES, KEY_BYTES, open, seal, TAG_BYTES } from './aes-gcm.util';
+import { assertKeyLength, IV_BYTES, KEY_BYTES, open, seal, TAG_BYTES, type AesKey } from './aes-gcm.util';
 import { decodeBase64Url } from './base64.util';
 import { CryptoUsageError, DecryptionError } from './crypto.errors';
 import type { EncryptionContext } from './crypto.types';
@@ -32,14 +32,14 @@ export function contextAad({ subjectId, field }: EncryptionContext): Buffer {
  * Encrypts one field value under a subject's data key: AES-256-GCM, random IV, bound to
  * `subjectId|field`. Returns `v1.<base64url iv>.<base64url ciphertext+tag>`.
  */
-export function encryptField(dataKey: Buffer, plaintext: string, context: EncryptionContext): string {
+export function encryptField(dataKey: AesKey, plaintext: string, context: EncryptionContext): string {
   assertKeyLength(dataKey, 'data key');
   const { iv, ciphertext, tag } = seal(dataKey, Buffer.from(plaintext, 'utf8'), contextAad(context));
   return `${PREFIX}.${iv.toString('base64url')}.${Buffer.concat([ciphertext, tag]).toString('base64url')}`;
 }
 
 /** Decrypts a token from `encryptField`; throws `DecryptionError` for anything but a genuine one. */
-export function decryptField(dataKey: Buffer, token: string, context: EncryptionContext): string {
+export function decryptField(dataKey: AesKey, token: string, context: EncryptionContext): string {
   assertKeyLength(dataKey, 'data key');
   const aad = contextAad(context);
   const match = typeof token === 'string' ? TOKEN.exec(token) : null;

@@ -1,5 +1,6 @@
+import type { KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { assertKeyLength, IV_BYTES, KEY_BYTES, open, seal, TAG_BYTES } from './aes-gcm.util';
+import { assertKeyLength, IV_BYTES, KEY_BYTES, open, seal, secretKeyOf, TAG_BYTES } from './aes-gcm.util';
 import { decodeBase64Strict, decodeBase64Url } from './base64.util';
 import { DecryptionError, KeyringError, KeyUnavailableError } from './crypto.errors';
 import type { KeyEncryptionKey, KeyProvider, WrappedKey } from './crypto.types';
@@ -17,7 +18,8 @@ const isVersion = (value: unknown): value is number =>
  * unwrap; the current one (the newest, unless a key file names another) wraps.
  */
 export class StaticKeyProvider implements KeyProvider {
-  private readonly keys = new Map<number, Buffer>();
+  /** Each KEK as a `KeyObject`, made once: wrap/unwrap never re-import the raw key bytes. */
+  private readonly keys = new Map<number, KeyObject>();
   private readonly current: number;
 
   constructor(keys: readonly KeyEncryptionKey[], current?: number) {
@@ -30,7 +32,7 @@ export class StaticKeyProvider implements KeyProvider {
           `key version ${version} must be ${KEY_BYTES} bytes, got ${Buffer.isBuffer(key) ? key.length : 0}`,
         );
       }
-      this.keys.set(version, Buffer.from(key));
+      this.keys.set(version, secretKeyOf(key, `key version ${version}`));
     }
     const newest = Math.max(...this.keys.keys());
     if (current !== undefined && !this.keys.has(current)) {
@@ -138,7 +140,7 @@ export class StaticKeyProvider implements KeyProvider {
     return dataKey;
   }
 
-  private kek(version: number): Buffer {
+  private kek(version: number): KeyObject {
     const kek = this.keys.get(version);
     if (!kek) throw new KeyUnavailableError(version);
     return kek;

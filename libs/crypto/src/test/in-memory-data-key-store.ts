@@ -6,12 +6,22 @@ const same = (a: WrappedKey, b: WrappedKey): boolean =>
 /** A `DataKeyStore` for unit tests only, with call counters. Not exported from the library. */
 export class InMemoryDataKeyStore implements DataKeyStore {
   readonly keys = new Map<string, WrappedKey>();
-  readonly calls = { get: 0, put: 0, delete: 0, list: 0 };
+  readonly calls = { get: 0, getMany: 0, put: 0, delete: 0, list: 0 };
 
   async get(subjectId: string): Promise<WrappedKey | null> {
     this.calls.get += 1;
     const wrapped = this.keys.get(subjectId);
     return wrapped ? { ...wrapped } : null;
+  }
+
+  async getMany(subjectIds: readonly string[]): Promise<Map<string, WrappedKey>> {
+    this.calls.getMany += 1;
+    const found = new Map<string, WrappedKey>();
+    for (const id of subjectIds) {
+      const wrapped = this.keys.get(id);
+      if (wrapped) found.set(id, { ...wrapped });
+    }
+    return found;
   }
 
   async put(subjectId: string, wrapped: WrappedKey, expected: WrappedKey | null): Promise<boolean> {

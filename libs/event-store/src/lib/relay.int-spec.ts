@@ -11,6 +11,7 @@ import {
   readTopic,
   testKafka,
   uniqueTopicPrefix,
+  logEnd,
   waitForCheckpoint,
   type ReadMessage,
 } from '@warden/testing';
@@ -75,8 +76,8 @@ describe('EventRelay', () => {
     relay.start();
     try {
       await appendMany(store, 5, 6);
-      const [last] = await dataSource.query(`SELECT max(global_position)::int AS max FROM "${schema}".events`);
-      await waitForCheckpoint(relay, last.max);
+      const last = await logEnd(dataSource, schema);
+      await waitForCheckpoint(relay, last);
 
       const messages = await readTopic(kafka, topic, { count: 30 });
       expect(messages).toHaveLength(30);
@@ -141,7 +142,7 @@ describe('EventRelay when Kafka is down', () => {
     relay.start();
     try {
       await appendMany(store, 100, 5);
-      await waitForCheckpoint(relay, 1);
+      await waitForCheckpoint(relay, await logEnd(dataSource, schema));
 
       await broker.stop();
       await appendMany(store, 100, 100, 20); // 10,000 commands while Kafka is down
@@ -149,8 +150,8 @@ describe('EventRelay when Kafka is down', () => {
       expect(count).toBe(500 + 10_000);
 
       await broker.start();
-      const [last] = await dataSource.query(`SELECT max(global_position)::int AS max FROM "${schema}".events`);
-      await waitForCheckpoint(relay, last.max, 120_000);
+      const last = await logEnd(dataSource, schema);
+      await waitForCheckpoint(relay, last, 120_000);
 
       const messages = await readTopic(kafka, topic, {
         until: (read) => new Set(read.map((m) => m.headers['event-id'])).size >= 10_500,
@@ -209,9 +210,9 @@ describe('EventRelay killed mid-batch', () => {
 
     const second = startRelayProcess(topic);
     try {
-      const [last] = await dataSource.query(`SELECT max(global_position)::int AS max FROM "${schema}".events`);
+      const last = await logEnd(dataSource, schema);
       const relayView = new EventRelay({ dataSource, store, producer: testProducer(kafka), topic });
-      await waitForCheckpoint(relayView, last.max, 60_000);
+      await waitForCheckpoint(relayView, last, 60_000);
       const messages = await readTopic(kafka, topic, {
         until: (read) => new Set(read.map((m) => m.headers['event-id'])).size >= 2000,
         timeoutMs: 60_000,

@@ -1,4 +1,4 @@
-import type { Producer } from 'kafkajs';
+import type { Message, Producer } from 'kafkajs';
 import type { DataSource, QueryRunner } from 'typeorm';
 import type { EventStore, RelayRow } from './event-store';
 import type { LogCheckpoint } from './event-store.types';
@@ -14,7 +14,15 @@ export type RelayOptions = {
   store: EventStore;
   /** An idempotent kafkajs producer (`idempotent: true`, `maxInFlightRequests: 1`), connected by the relay. */
   producer: Producer;
+  /** The topic of every event, unless `topicFor` names another. */
   topic: string;
+  /**
+   * Routes an event to another topic than `topic` (e.g. a service's read events to the access
+   * topic); `null` keeps `topic`. Must depend only on the row (its stream id, type), so that a
+   * stream's events always go to one topic and keep their order. `prepare` must create every
+   * topic it names.
+   */
+  topicFor?: (row: RelayRow) => string | null;
   /** The checkpoint's name; one relay per (schema, name) is leader at a time. */
   name?: string;
   batchSize?: number;
@@ -28,6 +36,19 @@ export type RelayOptions = {
   /** Called after each acknowledged batch with the events it carried. */
   onPublished?: (events: readonly RelayRow[]) => void;
 };
+
+/** The Kafka message of one event: keyed by stream id, the envelope as JSON text. */
+const message = (row: RelayRow): Message => ({
+  key: row.streamId,
+  value: row.value,
+  timestamp: String(row.occurredAtMs),
+  headers: {
+    'event-id': row.eventId,
+    'event-type': row.type,
+    'schema-version': String(row.schemaVersion),
+    'correlation-id': row.correlationId,
+  },
+});
 
 const silent: RelayLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
@@ -157,21 +178,23 @@ export class EventRelay {
     });
   }
 
+  /** One request per batch; with `topicFor`, the batch's messages grouped by topic, in log order within each. */
   private async send(batch: readonly RelayRow[]): Promise<void> {
-    await this.options.producer.send({
-      topic: this.options.topic,
+    const { topicFor, topic } = this.options;
+    if (!topicFor) {
+      await this.options.producer.send({ topic, acks: -1, messages: batch.map(message) });
+      return;
+    }
+    const byTopic = new Map<string, Message[]>();
+    for (const row of batch) {
+      const target = topicFor(row) ?? topic;
+      const messages = byTopic.get(target);
+      if (messages) messages.push(message(row));
+      else byTopic.set(target, [message(row)]);
+    }
+    await this.options.producer.sendBatch({
       acks: -1,
-      messages: batch.map((row) => ({
-        key: row.streamId,
-        value: row.value,
-        timestamp: String(row.occurredAtMs),
-        headers: {
-          'event-id': row.eventId,
-          'event-type': row.type,
-          'schema-version': String(row.schemaVersion),
-          'correlation-id': row.correlationId,
-        },
-      })),
+      topicMessages: [...byTopic].map(([name, messages]) => ({ topic: name, messages })),
     });
   }
 

@@ -22,6 +22,7 @@ import type { Admin, Kafka, Producer } from 'kafkajs';
 import type { DataSource } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import { EventConsumer, type ConsumerOutcome, type EventHandler } from './consumer';
+import { ensureTopics } from './kafka';
 
 /** A valid CustomerRegistered v1 envelope, hashed as the event store would hash it. */
 function customerRegistered(data: Partial<CustomerRegisteredData> = {}): EventEnvelope {
@@ -77,8 +78,10 @@ describe('EventConsumer', () => {
   });
 
   afterEach(async () => {
-    await Promise.all(running.map((consumer) => consumer.stop()));
+    // Taken first: a consumer that fails to stop must not fail every later test's hook too.
+    const stopping = running;
     running = [];
+    await Promise.all(stopping.map((consumer) => consumer.stop()));
   });
 
   afterAll(async () => {
@@ -89,10 +92,7 @@ describe('EventConsumer', () => {
   /** A topic of the test's own with one partition, so that "after" means after, and its consumer group. */
   async function freshTopic(): Promise<{ topic: string; groupId: string }> {
     const topic = `${uniqueTopicPrefix('consumer')}events`;
-    await admin.createTopics({
-      topics: [{ topic, numPartitions: 1, replicationFactor: 1 }],
-      waitForLeaders: true,
-    });
+    await ensureTopics(admin, [{ topic, numPartitions: 1, replicationFactor: 1 }]);
     return { topic, groupId: uniqueName('consumer-spec') };
   }
 

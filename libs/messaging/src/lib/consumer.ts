@@ -1,6 +1,6 @@
 import { ContractViolation, type DecodeOptions, type EventEnvelope, type EventRegistry, Topics } from '@warden/contracts';
 import { quoteSchema } from '@warden/event-store';
-import type { Consumer, EachMessagePayload, IHeaders, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import type { Consumer, EachBatchPayload, EachMessagePayload, IHeaders, Kafka, KafkaMessage, Message, Producer } from 'kafkajs';
 import type { DataSource, EntityManager } from 'typeorm';
 import { createIdempotentProducer, ensureTopics, type KafkaLogger } from './kafka';
 
@@ -15,9 +15,51 @@ export type HandlerContext = {
 
 export type EventHandler = (event: EventEnvelope, context: HandlerContext) => Promise<void>;
 
+/** One valid, not yet processed message of a batch. */
+export type BatchItem = { event: EventEnvelope; topic: string; partition: number; offset: string };
+
+export type BatchContext<P = undefined> = {
+  /** The one transaction of the batch (its inbox records included): write every effect through it. */
+  manager: EntityManager;
+  /** 1 for the batch; a message retried alone after its batch failed counts its own attempts. */
+  attempt: number;
+  /** Keeps the group membership alive in a long handler (called regularly by the consumer too). */
+  heartbeat: () => Promise<void>;
+  /**
+   * What `prepareBatch` returned for this attempt, from a superset of `items` (undefined without
+   * `prepareBatch`).
+   */
+  prepared: P;
+};
+
+/** Handles the fresh (not yet processed) valid messages of a batch, in partition order, in one transaction. */
+export type BatchHandler<P = undefined> = (items: readonly BatchItem[], context: BatchContext<P>) => Promise<void>;
+
+/**
+ * Work done on a batch before its transaction opens (lookups, idempotent external state): it gets
+ * the valid messages not processed yet (first copy of each event, in partition order), and its
+ * result reaches the handler as `context.prepared`. It runs again for every attempt, so it must
+ * be idempotent per event; a failure counts as the attempt's failure.
+ */
+export type BatchPreparer<P> = (items: readonly BatchItem[], context: { attempt: number; heartbeat: () => Promise<void> }) => Promise<P>;
+
 export type ConsumerOutcome = 'handled' | 'duplicate' | 'dead-lettered';
 
-export type EventConsumerOptions = {
+/** One message per transaction (`handle`), or batches (`handleBatch`): see `EventConsumer`. */
+export type EventConsumerOptions<P = undefined> = EventConsumerCommonOptions &
+  (
+    | { handle: EventHandler; handleBatch?: never; prepareBatch?: never }
+    | {
+        handleBatch: BatchHandler<P>;
+        handle?: never;
+        /** Runs before each batch transaction, outside it; see `BatchPreparer`. */
+        prepareBatch?: BatchPreparer<P>;
+        /** Messages per transaction at most (a fetched batch is cut into chunks of this size); default 500. */
+        maxBatchSize?: number;
+      }
+  );
+
+export type EventConsumerCommonOptions = {
   kafka: Kafka;
   /** One consumer group per service (and purpose): instances of a service share the partitions. */
   groupId: string;
@@ -27,13 +69,23 @@ export type EventConsumerOptions = {
   schema: string;
   registry: EventRegistry;
   decode?: DecodeOptions;
-  handle: EventHandler;
   /** Attempts before a message goes to the dead-letter topic. */
   maxAttempts?: number;
   initialBackoffMs?: number;
   maxBackoffMs?: number;
   fromBeginning?: boolean;
+  /** The group session: a member silent for this long is replaced (default 30 s; the broker's minimum is usually 6 s). */
+  sessionTimeoutMs?: number;
+  /** Partitions handled at once by one instance (each with its own transactions); default 1. */
+  partitionsConsumedConcurrently?: number;
   logger?: KafkaLogger & { info(message: string, context?: Record<string, unknown>): void };
+  /**
+   * How long `stop()` waits for the consumer to leave its group (default 15 s). A disconnect that
+   * races a rebalance can wait indefinitely; past this bound the instance stops waiting, and the
+   * broker reassigns its partitions once its session times out. Offsets are committed only after
+   * each effect, so nothing is lost either way.
+   */
+  stopTimeoutMs?: number;
   onOutcome?: (topic: string, outcome: ConsumerOutcome) => void;
 };
 
@@ -52,19 +104,32 @@ const describeError = (error: unknown): string => {
  * - the handler runs in a transaction that also records the event id, so a redelivery is skipped;
  * - a failing handler is retried with exponential backoff, then dead-lettered with its error;
  * - the offset is committed only after the effect (or the dead letter) is durable.
+ *
+ * Batch mode (`handleBatch`): each fetched batch of a partition is cut into chunks of
+ * `maxBatchSize`; per chunk, malformed messages are dead-lettered (one send), the inbox records of
+ * the valid ones are inserted in one statement (the ones already there, or repeated within the
+ * chunk, are duplicates), and the handler gets the fresh ones in one transaction. The chunk's
+ * offsets are resolved and committed only after that commit (and the dead letters' acks). When the
+ * transaction fails, the chunk is split in halves and each retried, down to single messages,
+ * which get `maxAttempts` attempts with backoff before being dead-lettered: one poison message
+ * costs about log2(chunk) extra transactions and never holds back or loses the others.
+ * With `prepareBatch`, each attempt first reads which of its events are processed already (no
+ * lock), runs the hook on the others outside any transaction, then opens the transaction as
+ * above: slow idempotent work (Redis, HTTP lookups) no longer holds a Postgres transaction open.
+ * Heartbeats are sent every second while a batch is being handled.
  */
-export class EventConsumer {
+export class EventConsumer<P = undefined> {
   private readonly consumer: Consumer;
   private dlqProducer: Producer | null = null;
   private readonly s: string;
   private running = false;
 
-  constructor(private readonly options: EventConsumerOptions) {
+  constructor(private readonly options: EventConsumerOptions<P>) {
     this.s = quoteSchema(options.schema);
     this.consumer = options.kafka.consumer({
       groupId: options.groupId,
-      sessionTimeout: 30_000,
-      heartbeatInterval: 3000,
+      sessionTimeout: options.sessionTimeoutMs ?? 30_000,
+      heartbeatInterval: Math.min(3000, Math.floor((options.sessionTimeoutMs ?? 30_000) / 3)),
       allowAutoTopicCreation: false,
       retry: { initialRetryTime: 300, retries: 10 },
     });
@@ -87,17 +152,42 @@ export class EventConsumer {
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: [...this.options.topics], fromBeginning: this.options.fromBeginning ?? true });
     this.running = true;
-    await this.consumer.run({
-      autoCommit: false,
-      partitionsConsumedConcurrently: 1,
-      eachMessage: (payload) => this.onMessage(payload),
-    });
+    const partitionsConsumedConcurrently = this.options.partitionsConsumedConcurrently ?? 1;
+    if (this.options.handleBatch) {
+      await this.consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently,
+        eachBatch: (payload) => this.onBatch(payload),
+      });
+    } else {
+      await this.consumer.run({
+        autoCommit: false,
+        partitionsConsumedConcurrently,
+        eachMessage: (payload) => this.onMessage(payload),
+      });
+    }
   }
 
   async stop(): Promise<void> {
     this.running = false;
-    await this.consumer.disconnect();
-    await this.dlqProducer?.disconnect();
+    const timeoutMs = this.options.stopTimeoutMs ?? 15_000;
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timed-out'>((resolve) => {
+      timer = setTimeout(() => resolve('timed-out'), timeoutMs);
+    });
+    try {
+      const outcome = await Promise.race([this.consumer.disconnect().then(() => 'left' as const), timedOut]);
+      if (outcome === 'timed-out') {
+        this.options.logger?.warn('consumer did not leave its group in time; stopping without waiting', {
+          groupId: this.options.groupId,
+          timeoutMs,
+        });
+      }
+    } finally {
+      clearTimeout(timer);
+      await this.dlqProducer?.disconnect();
+    }
   }
 
   private async onMessage({ topic, partition, message, heartbeat }: EachMessagePayload): Promise<void> {
@@ -132,7 +222,7 @@ export class EventConsumer {
             [this.options.groupId, event.eventId, topic],
           );
           if (fresh.length === 0) return 'duplicate' as const;
-          await this.options.handle(event, { manager, topic, partition, offset: message.offset, attempt });
+          await (this.options.handle as EventHandler)(event, { manager, topic, partition, offset: message.offset, attempt });
           return 'handled' as const;
         });
       } catch (error) {
@@ -156,6 +246,165 @@ export class EventConsumer {
     }
   }
 
+  private async onBatch({ batch, heartbeat, resolveOffset, isRunning, isStale }: EachBatchPayload): Promise<void> {
+    const { topic, partition } = batch;
+    const size = Math.max(1, (this.options as { maxBatchSize?: number }).maxBatchSize ?? 500);
+    // kafkajs sends at most one heartbeat per `heartbeatInterval`: calling it often is cheap.
+    const keepAlive = setInterval(() => void heartbeat().catch(() => undefined), 1000);
+    try {
+      for (let start = 0; start < batch.messages.length; start += size) {
+        if (!isRunning() || isStale()) return; // stopping or rebalanced: the rest is fetched again (by whoever owns it)
+        const chunk = batch.messages.slice(start, start + size);
+        const outcomes = await this.processChunk(topic, partition, chunk, heartbeat);
+        const last = chunk[chunk.length - 1].offset;
+        await this.consumer.commitOffsets([{ topic, partition, offset: (BigInt(last) + 1n).toString() }]);
+        resolveOffset(last);
+        for (const outcome of outcomes) this.options.onOutcome?.(topic, outcome);
+      }
+    } finally {
+      clearInterval(keepAlive);
+    }
+  }
+
+  /** Dead-letters the malformed messages, then handles the valid ones; resolves once every effect is durable. */
+  private async processChunk(
+    topic: string,
+    partition: number,
+    messages: readonly KafkaMessage[],
+    heartbeat: () => Promise<void>,
+  ): Promise<ConsumerOutcome[]> {
+    const items: BatchItem[] = [];
+    const messageOf = new Map<BatchItem, KafkaMessage>();
+    const letters: Array<Message & { log: Record<string, unknown> }> = [];
+    for (const message of messages) {
+      try {
+        const item = { event: this.options.registry.decodeBuffer(message.value, this.options.decode), topic, partition, offset: message.offset };
+        items.push(item);
+        messageOf.set(item, message);
+      } catch (error) {
+        const reason = error instanceof ContractViolation ? error.message : `undecodable: ${describeError(error)}`;
+        letters.push(this.deadLetterMessage(topic, partition, message, 'CONTRACT_VIOLATION', reason, 1));
+      }
+    }
+    await this.deadLetterAll(topic, letters);
+    const outcomes: ConsumerOutcome[] = letters.map(() => 'dead-lettered');
+    if (items.length) outcomes.push(...(await this.handleItems(items, messageOf, heartbeat)));
+    return outcomes;
+  }
+
+  /** One transaction for `items`; on failure, halves retried apart, a single message retried then dead-lettered. */
+  private async handleItems(
+    items: readonly BatchItem[],
+    messageOf: ReadonlyMap<BatchItem, KafkaMessage>,
+    heartbeat: () => Promise<void>,
+  ): Promise<ConsumerOutcome[]> {
+    if (items.length === 1) return [await this.handleAlone(items[0], messageOf.get(items[0]) as KafkaMessage, heartbeat)];
+    try {
+      return await this.transactBatch(items, 1, heartbeat);
+    } catch (error) {
+      if (!this.running) throw error; // shutting down: nothing committed, redelivered later
+      this.options.logger?.warn('batch failed; retrying it in halves', {
+        topic: items[0].topic,
+        partition: items[0].partition,
+        fromOffset: items[0].offset,
+        size: items.length,
+        error: describeError(error),
+      });
+      await heartbeat().catch(() => undefined);
+      const half = Math.ceil(items.length / 2);
+      const first = await this.handleItems(items.slice(0, half), messageOf, heartbeat);
+      return [...first, ...(await this.handleItems(items.slice(half), messageOf, heartbeat))];
+    }
+  }
+
+  private async handleAlone(item: BatchItem, message: KafkaMessage, heartbeat: () => Promise<void>): Promise<ConsumerOutcome> {
+    const maxAttempts = this.options.maxAttempts ?? 5;
+    let backoff = this.options.initialBackoffMs ?? 200;
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        const [outcome] = await this.transactBatch([item], attempt, heartbeat);
+        return outcome;
+      } catch (error) {
+        if (!this.running) throw error;
+        if (attempt >= maxAttempts) {
+          await this.deadLetter(item.topic, item.partition, message, 'HANDLER_FAILED', describeError(error), attempt);
+          return 'dead-lettered';
+        }
+        this.options.logger?.warn('handler failed; retrying', {
+          topic: item.topic,
+          partition: item.partition,
+          offset: item.offset,
+          eventId: item.event.eventId,
+          attempt,
+          error: describeError(error),
+        });
+        await sleep(backoff);
+        await heartbeat().catch(() => undefined);
+        backoff = Math.min(backoff * 2, this.options.maxBackoffMs ?? 10_000);
+      }
+    }
+  }
+
+  /**
+   * The valid items not processed yet, first copy of each (what `prepareBatch` gets): read without a
+   * lock, so the transaction's inbox insert still decides which are handled.
+   */
+  private async unprocessed(items: readonly BatchItem[]): Promise<BatchItem[]> {
+    const rows: Array<{ event_id: string }> = await this.options.dataSource.query(
+      `SELECT event_id FROM ${this.s}.processed_messages WHERE consumer = $1 AND event_id = ANY($2::uuid[])`,
+      [this.options.groupId, items.map((i) => i.event.eventId)],
+    );
+    const skip = new Set(rows.map((row) => row.event_id.toLowerCase()));
+    return items.filter((item) => {
+      const id = item.event.eventId.toLowerCase();
+      if (skip.has(id)) return false;
+      skip.add(id);
+      return true;
+    });
+  }
+
+  /**
+   * `prepareBatch` (if any) on the items not processed yet, then in one transaction the inbox
+   * records of the whole set in one statement and the handler with the fresh ones.
+   */
+  private async transactBatch(items: readonly BatchItem[], attempt: number, heartbeat: () => Promise<void>): Promise<ConsumerOutcome[]> {
+    const prepare = (this.options as { prepareBatch?: BatchPreparer<P> }).prepareBatch;
+    let preparedItems: ReadonlySet<BatchItem> | null = null;
+    let prepared = undefined as P;
+    if (prepare) {
+      const pending = await this.unprocessed(items);
+      preparedItems = new Set(pending);
+      // Nothing left to prepare: the transaction only records the duplicates.
+      if (pending.length) prepared = await prepare(pending, { attempt, heartbeat });
+    }
+    return this.options.dataSource.transaction(async (manager) => {
+      const inserted: Array<{ event_id: string }> = await manager.query(
+        `INSERT INTO ${this.s}.processed_messages (consumer, event_id, topic)
+         SELECT $1, e.id, e.topic FROM unnest($2::uuid[], $3::text[]) AS e(id, topic)
+         ON CONFLICT DO NOTHING RETURNING event_id`,
+        [this.options.groupId, items.map((i) => i.event.eventId), items.map((i) => i.topic)],
+      );
+      const fresh = new Set(inserted.map((row) => row.event_id.toLowerCase()));
+      const outcomes: ConsumerOutcome[] = [];
+      const handled: BatchItem[] = [];
+      for (const item of items) {
+        const id = item.event.eventId.toLowerCase();
+        // The first copy of an event in the set is the fresh one; later copies are duplicates.
+        if (fresh.delete(id)) {
+          handled.push(item);
+          outcomes.push('handled');
+        } else outcomes.push('duplicate');
+      }
+      // Only an inbox record deleted since `unprocessed` read it makes an item fresh but not prepared:
+      // fail the attempt (nothing is committed) so that the retry prepares it.
+      if (preparedItems && handled.some((item) => !preparedItems.has(item))) {
+        throw new Error('an event became unprocessed after its batch was prepared; retrying');
+      }
+      if (handled.length) await (this.options.handleBatch as BatchHandler<P>)(handled, { manager, attempt, heartbeat, prepared });
+      return outcomes;
+    });
+  }
+
   private async deadLetter(
     topic: string,
     partition: number,
@@ -164,6 +413,28 @@ export class EventConsumer {
     reason: string,
     attempts: number,
   ): Promise<void> {
+    await this.deadLetterAll(topic, [this.deadLetterMessage(topic, partition, message, code, reason, attempts)]);
+  }
+
+  /** Sends dead letters of one topic in one request, acknowledged by every replica. */
+  private async deadLetterAll(topic: string, letters: Array<Message & { log: Record<string, unknown> }>): Promise<void> {
+    if (letters.length === 0) return;
+    await (this.dlqProducer as Producer).send({
+      topic: Topics.deadLetter(topic),
+      acks: -1,
+      messages: letters.map(({ key, value, headers }) => ({ key, value, headers })),
+    });
+    for (const letter of letters) this.options.logger?.error('message dead-lettered', letter.log);
+  }
+
+  private deadLetterMessage(
+    topic: string,
+    partition: number,
+    message: KafkaMessage,
+    code: string,
+    reason: string,
+    attempts: number,
+  ): Message & { log: Record<string, unknown> } {
     const headers: IHeaders = {
       ...message.headers,
       'dlq-error-code': code,
@@ -175,11 +446,6 @@ export class EventConsumer {
       'dlq-attempts': String(attempts),
       'dlq-failed-at': new Date().toISOString(),
     };
-    await (this.dlqProducer as Producer).send({
-      topic: Topics.deadLetter(topic),
-      acks: -1,
-      messages: [{ key: message.key, value: message.value, headers }],
-    });
-    this.options.logger?.error('message dead-lettered', { topic, partition, offset: message.offset, code, reason });
+    return { key: message.key, value: message.value, headers, log: { topic, partition, offset: message.offset, code, reason } };
   }
 }

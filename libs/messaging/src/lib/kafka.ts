@@ -46,8 +46,22 @@ export function createIdempotentProducer(kafka: Kafka): Producer {
   });
 }
 
-/** Creates the topics that do not exist yet. Event topics keep everything: they are the audit trail. */
-export async function ensureTopics(admin: Admin, topics: ReadonlyArray<string | ITopicConfig>): Promise<void> {
+/** Broker answers that mean "the new topic is not ready on this broker yet", not "it failed". */
+const NOT_READY_YET = new Set(['UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILABLE']);
+
+/**
+ * Creates the topics that do not exist yet and waits until every partition of every topic has a
+ * leader. Event topics keep everything: they are the audit trail.
+ *
+ * kafkajs's own `waitForLeaders` gives up at once when the broker's metadata has not caught up with
+ * the controller yet ("does not host this topic-partition"), which a loaded KRaft broker answers for a
+ * moment after creating a topic; this waits through that answer until `timeoutMs`.
+ */
+export async function ensureTopics(
+  admin: Admin,
+  topics: ReadonlyArray<string | ITopicConfig>,
+  { timeoutMs = 30_000 }: { timeoutMs?: number } = {},
+): Promise<void> {
   const existing = new Set(await admin.listTopics());
   const missing = topics
     .map((t) => (typeof t === 'string' ? { topic: t } : t))
@@ -61,5 +75,33 @@ export async function ensureTopics(admin: Admin, topics: ReadonlyArray<string | 
         { name: 'min.insync.replicas', value: '1' },
       ],
     }));
-  if (missing.length) await admin.createTopics({ topics: missing, waitForLeaders: true });
+  // Resolves false when another process created them all first; that is fine.
+  if (missing.length) await admin.createTopics({ topics: missing, waitForLeaders: false });
+  await waitForTopicLeaders(
+    admin,
+    topics.map((t) => (typeof t === 'string' ? t : t.topic)),
+    timeoutMs,
+  );
+}
+
+/** Waits until the broker knows every partition of `topics` and each has a leader. */
+export async function waitForTopicLeaders(admin: Admin, topics: readonly string[], timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (let delay = 50; ; delay = Math.min(delay * 2, 1000)) {
+    let waitingFor: string;
+    try {
+      const { topics: metadata } = await admin.fetchTopicMetadata({ topics: [...topics] });
+      const leaderless = metadata.find((t) => t.partitions.length === 0 || t.partitions.some((p) => p.leader < 0));
+      if (!leaderless) return;
+      waitingFor = `a leader for every partition of ${leaderless.name}`;
+    } catch (error) {
+      const type = (error as { type?: string }).type;
+      if (!type || !NOT_READY_YET.has(type)) throw error;
+      waitingFor = `the broker to answer for ${topics.join(', ')} (${type})`;
+    }
+    if (Date.now() + delay > deadline) {
+      throw new Error(`Kafka topics not ready after ${timeoutMs} ms: still waiting for ${waitingFor}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, delay));
+  }
 }

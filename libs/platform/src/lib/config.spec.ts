@@ -25,6 +25,7 @@ describe('loadConfig', () => {
         LOG_LEVEL: 'info',
         HTTP_BODY_LIMIT: '1mb',
         MIGRATE_ON_BOOT: true,
+        DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: 0,
         AUTH_JWKS_URL: 'http://127.0.0.1:3001/.well-known/jwks.json',
         AUTH_ISSUER: 'warden-authorization',
         AUTH_AUDIENCE: 'warden',

@@ -26,6 +26,11 @@ export const baseConfigSchema = z.object({
   AUTH_AUDIENCE: z.string().min(1).default('warden'),
   /** Run pending migrations when the service boots (under a lock, so several instances are safe). */
   MIGRATE_ON_BOOT: z.stringbool().default(true),
+  /**
+   * Postgres ends a transaction left idle this long (ms; 0 = never), releasing its locks: a frozen
+   * or partitioned instance cannot hold another instance's work back for good.
+   */
+  DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: z.coerce.number().int().min(0).max(3_600_000).default(0),
 });
 export type BaseConfig = z.infer<typeof baseConfigSchema>;
 

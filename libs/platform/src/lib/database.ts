@@ -8,6 +8,8 @@ export type DatabaseOptions = {
   migrations: ReadonlyArray<new () => MigrationInterface>;
   applicationName: string;
   poolSize?: number;
+  /** Postgres ends a transaction idle this long (ms); 0 or absent: never. */
+  idleInTransactionTimeoutMs?: number;
 };
 
 export function createDataSource(options: DatabaseOptions): DataSource {
@@ -21,7 +23,11 @@ export function createDataSource(options: DatabaseOptions): DataSource {
     migrations: [...options.migrations],
     migrationsTableName: 'migrations',
     applicationName: options.applicationName,
-    extra: { max: options.poolSize ?? 10, connectionTimeoutMillis: 5000 },
+    extra: {
+      max: options.poolSize ?? 10,
+      connectionTimeoutMillis: 5000,
+      ...(options.idleInTransactionTimeoutMs ? { idle_in_transaction_session_timeout: options.idleInTransactionTimeoutMs } : {}),
+    },
   });
 }
 

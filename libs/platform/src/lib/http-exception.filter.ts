@@ -1,6 +1,7 @@
-import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus, Logger, Optional } from '@nestjs/common';
 import { WardenError } from '@warden/contracts';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
+import { AccessDenialService } from './access-denial.service';
 import type { ErrorBody } from './errors';
 
 const reason = (status: number): string =>
@@ -49,11 +50,30 @@ export function toErrorBody(exception: unknown): ErrorBody {
   return { statusCode: 500, error: reason(500), message: 'internal error', code: 'INTERNAL' };
 }
 
+/**
+ * The error shape of every HTTP answer. A 403 to an authenticated person is first recorded as
+ * `AccessDenied` (see `AccessDenialService`; a failed record is logged, the answer stays 403).
+ */
 @Catch()
 export class HttpErrorFilter implements ExceptionFilter {
   private readonly logger = new Logger('HttpErrorFilter');
 
+  constructor(@Optional() private readonly denials?: AccessDenialService) {}
+
   catch(exception: unknown, host: ArgumentsHost): void {
+    const body = toErrorBody(exception);
+    const denials = this.denials;
+    if (body.statusCode === 403 && denials) {
+      void denials
+        .record(host.switchToHttp().getRequest<Request>(), body)
+        .then(() => this.answer(exception, host))
+        .catch((error: unknown) => this.logger.error({ err: error }, 'could not answer a refused request'));
+      return;
+    }
+    this.answer(exception, host);
+  }
+
+  private answer(exception: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
     // Health checks answer with their own report (which dependency is down), not the error shape.
     if (exception instanceof HttpException) {

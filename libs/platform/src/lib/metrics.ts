@@ -32,6 +32,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly accessDenials = new Counter({
+    name: 'warden_access_denials_total',
+    help: 'Refusals (403) to people, by whether their AccessDenied record was written',
+    labelNames: ['outcome'],
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
   }

@@ -12,8 +12,8 @@ import {
 } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, Reflector } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
-import { type EventRegistry, Topics, type ServiceName } from '@warden/contracts';
-import { EventRelay, EventStore, eventStoreMigrations, type InlineProjection } from '@warden/event-store';
+import { type EventRegistry, isAccessStream, Topics, type ServiceName } from '@warden/contracts';
+import { EventRelay, EventStore, eventStoreMigrations, type InlineProjection, type RelayRow } from '@warden/event-store';
 import { createIdempotentProducer, createKafka, ensureTopics, inboxMigrations } from '@warden/messaging';
 import { AuthGuard, JwtVerifier, RevocationStore } from '@warden/security';
 import Redis from 'ioredis';
@@ -26,6 +26,7 @@ import { HealthController } from './health.controller';
 import { HttpErrorFilter } from './http-exception.filter';
 import { httpLoggerParams } from './logging';
 import { HttpMetricsMiddleware, Metrics, MetricsController } from './metrics';
+import { AccessDenialService } from './access-denial.service';
 import { CONFIG, KAFKA, KAFKA_ADMIN, REDIS, SERVICE_NAME } from './tokens';
 
 export type ServicePlatformOptions = {
@@ -37,6 +38,14 @@ export type ServicePlatformOptions = {
   /** The service's own migrations, after the event store's and the inbox's. */
   migrations?: ReadonlyArray<new () => MigrationInterface>;
   projections?: readonly InlineProjection[];
+  /**
+   * Publishes some streams elsewhere than the service's events topic: `topicFor` names the topic
+   * (without `KAFKA_TOPIC_PREFIX`) of an event from its row, or `null` for the events topic;
+   * `topics` lists every topic it may name, created with the events topic. Whatever it says,
+   * access streams (`access-<userId>`: read events, `AccessDenied`) for which it names no topic go
+   * to `Topics.access` (created too).
+   */
+  relayRouting?: { topics: readonly string[]; topicFor(row: RelayRow): string | null };
 };
 
 /** Starts the relay after boot and stops it, then the connections, in order on shutdown. */
@@ -86,6 +95,12 @@ export class PlatformModule implements NestModule {
         { provide: SERVICE_NAME, useValue: service },
         { provide: APP_FILTER, useClass: HttpErrorFilter },
         {
+          provide: AccessDenialService,
+          inject: [EventStore, DataSource, JwtVerifier, Metrics],
+          useFactory: (store: EventStore, dataSource: DataSource, verifier: JwtVerifier, metrics: Metrics) =>
+            new AccessDenialService({ store, dataSource, registry: options.registry, verifier, metrics }),
+        },
+        {
           provide: JwtVerifier,
           useFactory: () =>
             new JwtVerifier({ jwksUrl: config.AUTH_JWKS_URL, issuer: config.AUTH_ISSUER, audience: config.AUTH_AUDIENCE }),
@@ -106,6 +121,7 @@ export class PlatformModule implements NestModule {
               url: config.DATABASE_URL,
               schema,
               applicationName: service,
+              idleInTransactionTimeoutMs: config.DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS,
               migrations: [...eventStoreMigrations(schema), ...inboxMigrations(schema), ...(options.migrations ?? [])],
             });
             await dataSource.initialize();
@@ -150,14 +166,24 @@ export class PlatformModule implements NestModule {
           useFactory: (dataSource: DataSource, store: EventStore, kafka: Kafka, metrics: Metrics, admin: Admin) => {
             const logger = new Logger('EventRelay');
             const topic = `${config.KAFKA_TOPIC_PREFIX}${Topics.events(service)}`;
+            const routing = options.relayRouting;
+            const routedTopic = (row: RelayRow): string | null => {
+              const name = routing?.topicFor(row) ?? (isAccessStream(row.streamId) ? Topics.access : null);
+              return name === null ? null : `${config.KAFKA_TOPIC_PREFIX}${name}`;
+            };
+            const routedTopics = [...new Set([Topics.access, ...(routing?.topics ?? [])])];
             return new EventRelay({
               dataSource,
               store,
               producer: createIdempotentProducer(kafka),
               topic,
+              topicFor: routedTopic,
               prepare: async () => {
                 await admin.connect();
-                await ensureTopics(admin, [topic]);
+                await ensureTopics(admin, [
+                  topic,
+                  ...routedTopics.map((name) => `${config.KAFKA_TOPIC_PREFIX}${name}`),
+                ]);
               },
               logger: {
                 info: (message, context) => logger.log({ ...context }, message),
@@ -174,7 +200,7 @@ export class PlatformModule implements NestModule {
         },
         ServiceRuntime,
       ],
-      exports: [CONFIG, SERVICE_NAME, Metrics, DataSource, REDIS, KAFKA, KAFKA_ADMIN, EventStore, EventRelay, JwtVerifier, RevocationStore],
+      exports: [AccessDenialService, CONFIG, SERVICE_NAME, Metrics, DataSource, REDIS, KAFKA, KAFKA_ADMIN, EventStore, EventRelay, JwtVerifier, RevocationStore],
     };
   }
 }

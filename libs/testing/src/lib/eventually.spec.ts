@@ -29,11 +29,19 @@ describe('expectEventually', () => {
 });
 
 describe('waitForCheckpoint', () => {
-  it('waits until the checkpoint has passed the position', async () => {
+  it('waits until the checkpoint has reached the target in log order', async () => {
     let position = 0;
-    const relay = { checkpoint: async () => ({ globalPosition: (position += 1) }) };
-    await waitForCheckpoint(relay, 3, 1000);
+    const relay = { checkpoint: async () => ({ transactionId: '10', globalPosition: (position += 1) }) };
+    await waitForCheckpoint(relay, { transactionId: '10', globalPosition: 3 }, 1000);
     expect(position).toBeGreaterThanOrEqual(3);
+  });
+
+  it('orders by transaction id first: a higher position under a lower transaction id comes earlier', async () => {
+    const relay = { checkpoint: async () => ({ transactionId: '9', globalPosition: 30 }) };
+    await expect(waitForCheckpoint(relay, { transactionId: '10', globalPosition: 29 }, 100)).rejects.toThrow(
+      'relay checkpoint at (9, 30), waiting for (10, 29)',
+    );
+    await waitForCheckpoint({ checkpoint: async () => ({ transactionId: '11', globalPosition: 1 }) }, { transactionId: '10', globalPosition: 29 }, 100);
   });
 });
 

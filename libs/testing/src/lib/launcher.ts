@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { expectEventually } from './eventually';
 
 const root = resolve(__dirname, '../../../..');
@@ -15,20 +16,49 @@ export type LaunchedApp = {
   kill(): Promise<void>;
 };
 
+/** The Node options an app asks for in `apps/<name>/node.flags` (one per line, `#` comments), as `npm start` reads them. */
+export function appNodeFlags(name: string): string[] {
+  const file = join(root, 'apps', name, 'node.flags');
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !line.startsWith('#'));
+}
+
+export type LaunchOptions = {
+  port: number;
+  env: Record<string, string>;
+  readyTimeoutMs?: number;
+  /**
+   * A build directory (`npm run build -- --out <dir>`, or `buildApps` of tools/build): the app
+   * runs compiled, `node <build>/apps/<name>/src/main.js`, instead of from its source.
+   */
+  build?: string;
+};
+
 /**
- * Starts an app from `apps/<name>/src/main.ts` as its own process with `env` (the suite's schema,
- * topic prefix and port) and waits until `/health/ready` answers 200.
+ * Starts an app as its own process with `env` (the suite's schema, topic prefix and port) and
+ * waits until `/health/ready` answers 200: from `apps/<name>/src/main.ts` through swc-node, or,
+ * given `build`, compiled from that build directory. Either way with the app's node.flags.
  */
-export async function launchApp(
-  name: string,
-  { port, env, readyTimeoutMs = 60_000 }: { port: number; env: Record<string, string>; readyTimeoutMs?: number },
-): Promise<LaunchedApp> {
-  const child = spawn(process.execPath, ['-r', '@swc-node/register', `apps/${name}/src/main.ts`], {
+export async function launchApp(name: string, { port, env, readyTimeoutMs = 60_000, build }: LaunchOptions): Promise<LaunchedApp> {
+  let entry: string[];
+  let compilerEnv: Record<string, string> = {};
+  if (build === undefined) {
+    entry = ['-r', '@swc-node/register', `apps/${name}/src/main.ts`];
+    compilerEnv = { SWC_NODE_PROJECT: 'tsconfig.base.json' };
+  } else {
+    const main = join(resolve(build), 'apps', name, 'src', 'main.js');
+    if (!existsSync(main)) throw new Error(`${main} does not exist: build ${name} into ${build} first (npm run build -- --out ${build})`);
+    entry = [main];
+  }
+  const child = spawn(process.execPath, [...appNodeFlags(name), ...entry], {
     cwd: root,
     env: {
       ...process.env,
       NODE_OPTIONS: '',
-      SWC_NODE_PROJECT: 'tsconfig.base.json',
+      ...compilerEnv,
       LOG_LEVEL: 'warn',
       ...env,
     },

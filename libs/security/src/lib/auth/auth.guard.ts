@@ -4,6 +4,7 @@ import { ACCESS_RULE, type AccessRule, type RequestWithPrincipal } from './acces
 import { AuthUnavailableError, ForbiddenError, TokenRevokedError, UnauthenticatedError } from './auth.errors';
 import type { JwtVerifier } from './jwt-verifier';
 import type { RevocationStore } from './revocation';
+import { SERVICE_PRINCIPALS, serviceClientIdOf } from '../service-token/service-principals.decorator';
 
 const BEARER = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*)$/;
 
@@ -11,7 +12,8 @@ const BEARER = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*)$/;
  * The global guard of every service: a handler is reached only as its access rule says. Deny by
  * default: a handler that declares no rule is refused; a token is checked for signature, expiry,
  * issuer, audience and against the revocation markers on every request; when the markers cannot
- * be read the request is refused (503), never let through.
+ * be read the request is refused (503), never let through. A service principal (`system:<id>`)
+ * passes only a handler that names its service with `@ServicePrincipals(...)`.
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
@@ -43,7 +45,14 @@ export class AuthGuard implements CanActivate {
     }
     if (revoked) throw new TokenRevokedError();
 
-    if (rule.kind === 'roles' && !rule.roles.some((role) => principal.roles.includes(role))) {
+    const service = serviceClientIdOf(principal);
+    if (service !== null) {
+      // A service principal passes only where the handler names its service (@ServicePrincipals).
+      const services = this.reflector.getAllAndOverride<unknown>(SERVICE_PRINCIPALS, [context.getHandler(), context.getClass()]);
+      if (!Array.isArray(services) || !services.includes(service)) {
+        throw new ForbiddenError(`this endpoint is not open to the service ${service}`);
+      }
+    } else if (rule.kind === 'roles' && !rule.roles.some((role) => principal.roles.includes(role))) {
       throw new ForbiddenError(`requires one of the roles: ${rule.roles.join(', ')}`);
     }
     request.principal = principal;

@@ -30,7 +30,7 @@ describe('toSqlFilter', () => {
 
   it('turns a sharing rule into array membership', () => {
     expect(toSqlFilter(policyFor(ROLE_USERS.partner), 'read', 'Customer', { columns })).toEqual({
-      sql: '("classification" = ANY($1) AND $2 = ANY("shared_with"))',
+      sql: '("classification" = ANY($1) AND "shared_with" @> ARRAY[$2]::text[])',
       params: [UP_TO_CONFIDENTIAL, 'u-partner'],
     });
   });

@@ -69,7 +69,10 @@ function conditionSql(rule: CompiledRule, columns: PolicySqlColumns, bind: (valu
   if (c.classification !== undefined) {
     parts.push(`${column(columns, 'classification')} = ANY(${bind([...c.classification.in])})`);
   }
-  if (c.sharedWith !== undefined) parts.push(`${bind(c.sharedWith.contains)} = ANY(${column(columns, 'sharedWith')})`);
+  if (c.sharedWith !== undefined) {
+    // Array containment (not `= ANY`) so that a GIN index on the column serves it.
+    parts.push(`${column(columns, 'sharedWith')} @> ARRAY[${bind(c.sharedWith.contains)}]::text[]`);
+  }
   if (parts.length === 0) {
     // Unreachable for a validated policy; refuse rather than widen.
     throw new PolicyError(PolicyErrorCode.MalformedPolicy, 'a rule has empty conditions');

@@ -1,0 +1,2 @@
+export * from './service-principals.decorator';
+export * from './service-token.client';
