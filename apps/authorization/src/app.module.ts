@@ -18,6 +18,11 @@ import { TeamModule } from './teams/team.module';
 import { userReadModelMigrations, userReadModelProjection } from './users/projections/user-read-model.projection';
 import { UserModule } from './users/user.module';
 import { ScimModule, scimMigrations } from './scim/scim.module';
+import { ServiceClientsModule } from './service-clients/service-clients.module';
+import { LifecycleModule } from './lifecycle/lifecycle.module';
+import { userLifecycleMigrations, userLifecycleProjection } from './lifecycle/projections/user-lifecycle.projection';
+import { roleAssignmentMigrations, roleAssignmentProjection } from './roles/projections/role-assignment.projection';
+import { scimGroupMigrations, scimGroupReadModelProjection } from './scim/projections/scim-group-read-model.projection';
 
 @Module({})
 export class AppModule {
@@ -41,6 +46,9 @@ export class AppModule {
             ...roleReadModelMigrations(schema),
             ...policyVersionMigrations(schema),
             ...grantReadModelMigrations(schema),
+            ...userLifecycleMigrations(schema),
+            ...roleAssignmentMigrations(schema),
+            ...scimGroupMigrations(schema),
           ],
           projections: [
             userReadModelProjection(schema),
@@ -48,6 +56,10 @@ export class AppModule {
             sessionReadModelProjection(schema),
             roleReadModelProjection(schema),
             grantReadModelProjection(schema),
+            userLifecycleProjection(schema),
+            // Members before role assignments: a group's role change applies to its members as they are after the change.
+            scimGroupReadModelProjection(schema),
+            roleAssignmentProjection(schema),
             // Last: it reads the read models above (holders of a role, the team tree).
             policyVersionProjection(schema),
           ],
@@ -60,6 +72,8 @@ export class AppModule {
         AuthModule,
         GrantModule,
         ScimModule,
+        ServiceClientsModule,
+        LifecycleModule,
       ],
     };
   }

@@ -1,4 +1,4 @@
-import { Topics } from '@warden/contracts';
+import { Topics, isAccessStream } from '@warden/contracts';
 import { StaticKeyProvider } from '@warden/crypto';
 import {
   createTestSchema,
@@ -230,6 +230,19 @@ describe('authorization (running app)', () => {
       expect((await call('/v1/auth/keys/rotate', { method: 'POST', token: staff.body.accessToken })).status).toBe(403);
     });
 
+    it('lets HR read the user directory (to pick leavers and successors) but not change it', async () => {
+      const { user: someone } = await createUser();
+      const { username, password } = await createUser({ roles: ['hr'] });
+      const hr = await login(username, password);
+      const token = hr.body.accessToken as string;
+      const found = await call(`/v1/users?username=${someone.username}`, { token });
+      expect(found.status).toBe(200);
+      expect((found.body as { items: Array<{ id: string }> }).items.map((u) => u.id)).toEqual([someone.id]);
+      expect((await call(`/v1/users/${someone.id}`, { token })).status).toBe(200);
+      const change = await call(`/v1/users/${someone.id}`, { method: 'PATCH', token, body: { displayName: 'Changed' } });
+      expect(change.status).toBe(403);
+    });
+
     it('refuses a weak password with 400 naming the rule, and a taken user name with 409', async () => {
       const username = uniqueName('weak');
       const weak = await call('/v1/users', {
@@ -341,10 +354,23 @@ describe('authorization (running app)', () => {
       expect(sessions).toHaveLength(2);
       expect(sessions).toEqual(
         expect.arrayContaining([
-          expect.objectContaining({ deviceId: 'laptop-1', ip: '8.8.8.8', userAgent: 'e2e-agent', geo: { country: 'US', city: null }, status: 'active' }),
+          expect.objectContaining({
+            deviceId: 'laptop-1',
+            ip: '8.8.8.8',
+            userAgent: 'e2e-agent',
+            geo: { country: 'US', city: null, asn: 15169, asnOrg: 'Google LLC' },
+            status: 'active',
+          }),
           expect.objectContaining({ geo: null }),
         ]),
       );
+      // A failed login records where it came from too, with its autonomous system.
+      expect((await login(username, 'not-the-password', '1.1.1.1')).status).toBe(401);
+      const failed: Array<{ data: { geo: unknown } }> = await inspector.query(
+        `SELECT data FROM "${schema}".events WHERE type = 'LoginFailed' AND data->>'userId' = $1`,
+        [user.id],
+      );
+      expect(failed.map((row) => row.data.geo)).toEqual([expect.objectContaining({ asn: 13335, asnOrg: 'Cloudflare, Inc.' })]);
       expect((await call(`/v1/users/${user.id}/sessions`, { method: 'DELETE', token: adminToken })).status).toBe(204);
       for (const token of [a.accessToken, b.accessToken]) {
         const res = await call('/v1/auth/logout', { method: 'POST', token });
@@ -723,14 +749,23 @@ describe('authorization (running app)', () => {
       const userCreated = rows.filter((r) => r.type === 'UserCreated').map((r) => (r.data as { email: string }).email);
       for (const email of userCreated) expect(email).toMatch(/^.?\*\*\*@/);
 
-      const ids = new Set(rows.map((r) => r.event_id));
-      const messages = await readTopic(testKafka('e2e-auth-reader'), `${topicPrefix}${Topics.events('authorization')}`, {
-        until: (read) => read.filter((m) => ids.has((JSON.parse(m.value) as { eventId: string }).eventId)).length >= ids.size,
-      });
-      const published = messages.map((m) => m.value).join('\n');
-      expect(messages.length).toBeGreaterThanOrEqual(ids.size);
-      for (const secret of secrets) expect(published).not.toContain(secret);
-      expect(published).not.toMatch(/\$argon2id\$/);
+      // Denials (`AccessDenied` on `access-*` streams) go to the access topic, everything else to the events topic.
+      const streams: Array<{ event_id: string; stream_id: string }> = await inspector.query(`SELECT event_id, stream_id FROM "${schema}".events`);
+      const published: string[] = [];
+      for (const [topic, access] of [[Topics.events('authorization'), false], [Topics.access, true]] as const) {
+        const ids = new Set(streams.filter((r) => isAccessStream(r.stream_id) === access).map((r) => r.event_id));
+        if (ids.size === 0) continue;
+        const messages = await readTopic(testKafka('e2e-auth-reader'), `${topicPrefix}${topic}`, {
+          until: (read) => read.filter((m) => ids.has((JSON.parse(m.value) as { eventId: string }).eventId)).length >= ids.size,
+        });
+        const seen = new Set(messages.map((m) => (JSON.parse(m.value) as { eventId: string }).eventId));
+        expect([...ids].filter((id) => !seen.has(id))).toEqual([]);
+        published.push(...messages.map((m) => m.value));
+      }
+      expect(published.length).toBeGreaterThanOrEqual(rows.length);
+      const text = published.join('\n');
+      for (const secret of secrets) expect(text).not.toContain(secret);
+      expect(text).not.toMatch(/\$argon2id\$/);
     });
   });
 });

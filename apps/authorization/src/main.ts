@@ -3,6 +3,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { ConfigError, createServiceApp } from '@warden/platform';
 import { AppModule } from './app.module';
 import { loadAuthorizationConfig } from './core/config';
+import { scimJsonErrorHandler } from './scim/scim-json-error.handler';
 
 async function main(): Promise<void> {
   const config = loadAuthorizationConfig();
@@ -15,6 +16,8 @@ async function main(): Promise<void> {
   // runService, plus the configured trusted proxies (the platform trusts loopback only).
   const app = (await createServiceApp(AppModule.forConfig(config), options)) as NestExpressApplication;
   app.set('trust proxy', config.TRUSTED_PROXIES);
+  // After the platform's JSON parser: its errors on SCIM paths get SCIM error bodies.
+  app.use('/scim/v2', scimJsonErrorHandler);
   await app.listen(options.port, config.HOST);
   new NestLogger('Bootstrap').log(`${options.title} listening on http://${config.HOST}:${options.port}`);
 }

@@ -8,7 +8,10 @@ import { anonymousMetadata } from '../core/request-metadata';
 import { SigningKeyService } from '../signing-keys/signing-key.service';
 import { AuthExceptionFilter } from './auth-exception.filter';
 import { MfaService } from '../mfa/mfa.service';
+import { PasswordChangeService } from './password-change.service';
 import {
+  changePasswordBody,
+  type ChangePasswordBody,
   loginBody,
   mfaActivateBody,
   mfaCodeBody,
@@ -24,6 +27,7 @@ import {
   type TokenResponse,
 } from './auth.dto';
 import { AuthService } from './auth.service';
+import { StepUpService, type StepUpResponse } from './step-up.service';
 import { MfaEnrollmentGuard } from './mfa-enrollment.guard';
 
 /** The principal `MfaEnrollmentGuard` verified when no enrollment token was given. */
@@ -40,6 +44,8 @@ export class AuthController {
     private readonly auth: AuthService,
     private readonly keys: SigningKeyService,
     private readonly mfa: MfaService,
+    private readonly passwords: PasswordChangeService,
+    private readonly stepUps: StepUpService,
   ) {}
 
   @Post('login')
@@ -119,6 +125,36 @@ export class AuthController {
     @Req() req: Request,
   ): Promise<RecoveryCodesResponse> {
     return this.auth.regenerateRecoveryCodes(principal, body.totp, commandMetadata(req, principal));
+  }
+
+  @Post('password')
+  @Authenticated()
+  @HttpCode(200)
+  @ApiBearerAuth()
+  @ApiOperation({
+    summary:
+      "Change the caller's password (the current one is checked like a login, the new one against the policy); every other session of the user is revoked",
+  })
+  @ApiBody({ schema: z.toJSONSchema(changePasswordBody, { io: 'input' }) as object })
+  changePassword(
+    @Body(new ZodValidationPipe(changePasswordBody)) body: ChangePasswordBody,
+    @CurrentPrincipal() principal: Principal,
+    @Req() req: Request,
+  ): Promise<{ sessionsRevoked: number }> {
+    return this.passwords.change(principal, body.currentPassword, body.newPassword, commandMetadata(req, principal));
+  }
+
+  @Post('step-up')
+  @Authenticated()
+  @HttpCode(200)
+  @ApiBearerAuth()
+  @ApiOperation({
+    summary:
+      "Prove a fresh TOTP code (not a recovery code): a 5-minute step-up proof bound to the caller's session, for sensitive approvals. People only; 403 without MFA enrolled; a wrong code is 401 and counts toward the lockout",
+  })
+  @ApiBody({ schema: z.toJSONSchema(mfaCodeBody, { io: 'input' }) as object })
+  stepUp(@Body(new ZodValidationPipe(mfaCodeBody)) body: MfaCodeBody, @CurrentPrincipal() principal: Principal, @Req() req: Request): Promise<StepUpResponse> {
+    return this.stepUps.stepUp(principal, body.totp, commandMetadata(req, principal));
   }
 
   @Post('keys/rotate')

@@ -44,3 +44,10 @@ export type EnrollmentRequiredResponse = { mfaEnrollmentRequired: true; enrollme
 export type LoginResponse = TokenResponse | EnrollmentRequiredResponse;
 
 export type RecoveryCodesResponse = { recoveryCodes: string[] };
+
+export const changePasswordBody = z.strictObject({
+  currentPassword: z.string().min(1).max(1024),
+  /** Checked against the password policy by the service (the message names the rule). */
+  newPassword: z.string().min(1).max(1024),
+});
+export type ChangePasswordBody = z.infer<typeof changePasswordBody>;

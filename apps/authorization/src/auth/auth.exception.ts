@@ -8,6 +8,12 @@ export enum AuthErrorCode {
   RateLimited = 'RATE_LIMITED',
   /** The password was right; a TOTP code is needed as well. */
   MfaRequired = 'MFA_REQUIRED',
+  /** A service-token request with an unknown client id or a wrong secret (one answer for both). */
+  InvalidClient = 'INVALID_CLIENT',
+  /** Step-up: the TOTP code is wrong or was already used (counts toward the lockout). */
+  StepUpInvalidCode = 'STEP_UP_INVALID_CODE',
+  /** Step-up needs an enrolled authenticator; the caller has none. */
+  StepUpMfaNotEnrolled = 'STEP_UP_MFA_NOT_ENROLLED',
 }
 
 const statusOf: Record<AuthErrorCode, number> = {
@@ -16,6 +22,9 @@ const statusOf: Record<AuthErrorCode, number> = {
   [AuthErrorCode.AccountLocked]: 423,
   [AuthErrorCode.RateLimited]: 429,
   [AuthErrorCode.MfaRequired]: 401,
+  [AuthErrorCode.InvalidClient]: 401,
+  [AuthErrorCode.StepUpInvalidCode]: 401,
+  [AuthErrorCode.StepUpMfaNotEnrolled]: 403,
 };
 
 export class AuthError extends WardenError {

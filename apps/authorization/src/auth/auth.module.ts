@@ -5,11 +5,13 @@ import { UserModule } from '../users/user.module';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { MfaEnrollmentGuard } from './mfa-enrollment.guard';
+import { PasswordChangeService } from './password-change.service';
+import { StepUpService } from './step-up.service';
 import { MfaService } from '../mfa/mfa.service';
 
 @Module({
   imports: [UserModule, SessionModule, RoleModule],
   controllers: [AuthController],
-  providers: [AuthService, MfaService, MfaEnrollmentGuard],
+  providers: [AuthService, MfaService, MfaEnrollmentGuard, PasswordChangeService, StepUpService],
 })
 export class AuthModule {}

@@ -87,7 +87,8 @@ export class AuthService {
       throw invalidCredentials();
     }
     const [enrolled, requiredByRole] = await Promise.all([this.mfa.isEnabled(user.id), this.roles.mfaRequiredFor(user.roles)]);
-    const step = mfaStep({ requiredByRole, enrolled, code: body.totp });
+    // Required by a role, or for this user since an automated response (POST /v1/users/:id/require-mfa).
+    const step = mfaStep({ requiredByRole: requiredByRole || user.mfaRequired, enrolled, code: body.totp });
     const userMetadata = withActor(metadata, user.id, null);
     switch (step.kind) {
       case 'enrollment-required':
@@ -281,7 +282,8 @@ export class AuthService {
     metadata: CommandMetadata,
     mfaMethod: MfaChallengeFailedData['method'] | null = null,
   ): Promise<void> {
-    const failed: NewEvent = { type: 'LoginFailed', data: { userId, usernameHash: nameHash, reason } };
+    const geo = await this.geo.locate(metadata.actor.ip);
+    const failed: NewEvent = { type: 'LoginFailed', data: { userId, usernameHash: nameHash, reason, geo } satisfies LoginFailedData };
     const events: NewEvent[] =
       mfaMethod && userId ? [failed, { type: 'MfaChallengeFailed', data: { userId, method: mfaMethod } }] : [failed];
     await this.store.append(`login-attempt-${uuidv7()}`, events, {

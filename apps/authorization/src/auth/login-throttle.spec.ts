@@ -31,8 +31,8 @@ describe('geo', () => {
   });
 
   it('locates a public address', () => {
-    expect(geoOf('81.2.69.142', lookup)).toEqual({ country: 'GB', city: 'London' });
-    expect(geoOf('::ffff:81.2.69.142', lookup)).toEqual({ country: 'GB', city: 'London' });
+    expect(geoOf('81.2.69.142', lookup)).toEqual({ country: 'GB', city: 'London', asn: null, asnOrg: null });
+    expect(geoOf('::ffff:81.2.69.142', lookup)).toEqual({ country: 'GB', city: 'London', asn: null, asnOrg: null });
   });
 
   it('gives null for no address or one the database does not know', () => {

@@ -1,12 +1,13 @@
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { AuthGuard, JwtVerifier, RevocationStore, type AccessRule } from '@warden/security';
+import { ACCESS_RULE, AuthGuard, JwtVerifier, RevocationStore, type AccessRule } from '@warden/security';
 import type { Request } from 'express';
 
 /** A Reflector that answers "any valid token" for every handler: the platform guard's own checks, reused as they are. */
 class AuthenticatedRule extends Reflector {
-  override getAllAndOverride<T>(): T {
-    return { kind: 'authenticated' } satisfies AccessRule as T;
+  override getAllAndOverride<T>(key: unknown): T {
+    // Only the access rule: no service principal is named here, so none passes.
+    return (key === ACCESS_RULE ? ({ kind: 'authenticated' } satisfies AccessRule) : undefined) as T;
   }
 }
 

@@ -52,4 +52,19 @@ describe('authorization config', () => {
     ]);
     expect(() => loadAuthorizationConfig({ WARDEN_KEKS: keks, TRUSTED_PROXIES: 'everyone' })).toThrow(/TRUSTED_PROXIES/);
   });
+
+  it('parses WARDEN_SERVICE_CLIENTS into digests, and refuses a short secret naming the client, not the secret', () => {
+    const secret = 's'.repeat(32);
+    const config = loadAuthorizationConfig({ WARDEN_KEKS: keks, WARDEN_SERVICE_CLIENTS: `exports=${secret}` });
+    expect(config.WARDEN_SERVICE_CLIENTS.map((c) => c.clientId)).toEqual(['exports']);
+    expect(loadAuthorizationConfig({ WARDEN_KEKS: keks }).WARDEN_SERVICE_CLIENTS).toEqual([]);
+    let message = '';
+    try {
+      loadAuthorizationConfig({ WARDEN_KEKS: keks, WARDEN_SERVICE_CLIENTS: 'audit=tooshort-secret' });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toMatch(/WARDEN_SERVICE_CLIENTS: the secret of audit must have at least 32 characters/);
+    expect(message).not.toContain('tooshort-secret');
+  });
 });

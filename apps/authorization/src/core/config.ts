@@ -1,6 +1,7 @@
 import { StaticKeyProvider } from '@warden/crypto';
 import { baseConfigSchema, loadConfig, portSchema } from '@warden/platform';
 import { z } from 'zod';
+import { parseServiceClients, type ServiceClient } from '../service-clients/service-clients.util';
 
 const seconds = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
 
@@ -44,6 +45,21 @@ export const authorizationConfigSchema = baseConfigSchema
     /** Failed logins from one IP within the window before further attempts get 429. */
     LOGIN_IP_MAX_FAILURES: z.coerce.number().int().min(1).default(20),
     LOGIN_IP_WINDOW_SECONDS: seconds(300),
+    /**
+     * The services that may obtain a token (`POST /v1/auth/service-token`):
+     * `exports=<secret>,offboarding=<secret>,…`, secrets of 32+ characters. Kept as digests only.
+     */
+    WARDEN_SERVICE_CLIENTS: z
+      .string()
+      .default('')
+      .transform((value, ctx): ServiceClient[] => {
+        try {
+          return parseServiceClients(value);
+        } catch (error) {
+          ctx.addIssue({ code: 'custom', message: (error as Error).message });
+          return z.NEVER;
+        }
+      }),
   })
   .superRefine((config, ctx) => {
     if (config.NODE_ENV === 'production' && !config.WARDEN_ADMIN_PASSWORD) {

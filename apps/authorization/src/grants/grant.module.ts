@@ -6,5 +6,6 @@ import { GrantService } from './grant.service';
 @Module({
   controllers: [GrantController],
   providers: [GrantService, GrantExpirySweeper],
+  exports: [GrantService],
 })
 export class GrantModule {}

@@ -152,6 +152,23 @@ export class GrantService {
     return grantees.size;
   }
 
+  /**
+   * Revokes every pending and active grant of the user, in `manager`'s transaction (freeze).
+   * Returns how many were revoked; the caller mirrors the policy version after commit.
+   */
+  async revokeAllOf(userId: string, by: string, comment: string, metadata: CommandMetadata, manager: EntityManager): Promise<number> {
+    const open: Array<{ id: string }> = await manager.query(
+      `SELECT id FROM ${this.s}.grants WHERE user_id = $1 AND status IN ('pending', 'active') ORDER BY id`,
+      [userId],
+    );
+    let revoked = 0;
+    for (const grant of open) {
+      const events = await this.handle(grant.id, { type: 'RevokeGrant', data: { grantId: grant.id, by, comment } }, metadata, manager);
+      revoked += events.length;
+    }
+    return revoked;
+  }
+
   private async assertMayDecide(principal: Principal, granteeId: string, now: Date): Promise<void> {
     const teamId = await this.teamOf(granteeId);
     const policy = await this.abilities.policyFor(principal.userId, now);

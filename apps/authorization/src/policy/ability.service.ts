@@ -5,6 +5,7 @@ import { REDIS } from '@warden/platform';
 import {
   compileAbility,
   createPolicy,
+  type Action,
   type CompiledAbility,
   type Grant,
   type Permission,
@@ -18,6 +19,7 @@ import { DataSource } from 'typeorm';
 import { UserError, UserErrorCode } from '../users/user.exception';
 import { PolicyVersionService } from './policy-version.service';
 import type { DecisionResult, DecisionsBody } from './policy.dto';
+import { withRestrictions, type Restriction } from './restriction.util';
 import { teamScope, type TeamNode } from './team-scope.util';
 
 /** A compiled ability is cached at most this long (less when a grant in it expires sooner). */
@@ -87,6 +89,15 @@ export class AbilityService {
     });
   }
 
+  /** The user's roles as the database has them now (none for an unknown user or one who may not act). */
+  async currentRolesOf(userId: string): Promise<string[]> {
+    const rows: Array<{ roles: string[]; status: string }> = await this.dataSource.query(`SELECT roles, status FROM ${this.s}.users WHERE id = $1`, [
+      userId,
+    ]);
+    const user = rows[0];
+    return user && (user.status === 'active' || user.status === 'departing') ? user.roles : [];
+  }
+
   /** The teams a user acts for (own team, supervised teams and their sub-teams). */
   async teamIdsOf(user: { id: string; team_id: string | null; roles: string[] }): Promise<string[]> {
     const teams: Array<{ id: string; parent_id: string | null; supervisor_id: string | null }> = await this.dataSource.query(
@@ -122,7 +133,7 @@ export class AbilityService {
       status: 'active',
       expiresAt: g.expires_at.toISOString(),
     }));
-    return compileAbility({
+    const compiled = compileAbility({
       user: {
         userId,
         roles: user.roles,
@@ -135,6 +146,16 @@ export class AbilityService {
       now,
       policyVersion: version,
     });
+    return withRestrictions(compiled, await this.restrictionsOf(userId, now));
+  }
+
+  /** The user's restrictions in force at `now`. */
+  private async restrictionsOf(userId: string, now: Date): Promise<Restriction[]> {
+    const rows: Array<{ id: string; action: Action; until: Date }> = await this.dataSource.query(
+      `SELECT id, action, until FROM ${this.s}.user_restrictions WHERE user_id = $1 AND status = 'imposed' AND until > $2`,
+      [userId, now],
+    );
+    return rows.map((row) => ({ id: row.id, action: row.action, until: row.until.toISOString() }));
   }
 
   /** A cached ability, unless missing, unreadable or past its `validUntil` (then recompiled). */

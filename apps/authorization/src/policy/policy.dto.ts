@@ -27,6 +27,8 @@ const resource = z
   .refine((r) => Object.keys(r).length <= 50, 'at most 50 attributes');
 
 export const decisionsBody = z.strictObject({
+  /** A service (client credentials) names the user whose ability decides; a person may only name themself. */
+  userId: z.uuid({ message: 'must be a user id (UUID)' }).optional(),
   decisions: z
     .array(z.strictObject({ subject: z.enum(SUBJECTS), action: z.enum(ACTIONS), resource: resource.optional() }))
     .min(1)

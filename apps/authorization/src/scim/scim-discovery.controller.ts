@@ -4,7 +4,7 @@ import { Public } from '@warden/security';
 import { scimBaseUrl } from './scim.dto';
 import { ScimError } from './scim.exception';
 import { ScimAuthGuard, type ScimRequest } from './scim-auth.guard';
-import { listOf, schemaDocuments, serviceProviderConfig, userResourceType } from './scim-discovery';
+import { listOf, resourceTypes, schemaDocuments, serviceProviderConfig } from './scim-discovery';
 import { ScimExceptionFilter } from './scim-exception.filter';
 
 /** RFC 7644 §4 discovery, behind the SCIM token like every other SCIM endpoint. */
@@ -21,13 +21,14 @@ export class ScimDiscoveryController {
 
   @Get('ResourceTypes')
   resourceTypes(@Req() req: ScimRequest) {
-    return listOf([userResourceType(scimBaseUrl(req))]);
+    return listOf(resourceTypes(scimBaseUrl(req)));
   }
 
   @Get('ResourceTypes/:id')
   resourceType(@Param('id') id: string, @Req() req: ScimRequest) {
-    if (id !== 'User') throw ScimError.notFound(`ResourceType ${id} not found`);
-    return userResourceType(scimBaseUrl(req));
+    const found = resourceTypes(scimBaseUrl(req)).find((type) => type.id === id);
+    if (!found) throw ScimError.notFound(`ResourceType ${id} not found`);
+    return found;
   }
 
   @Get('Schemas')

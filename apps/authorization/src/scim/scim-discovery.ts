@@ -49,6 +49,39 @@ export const userResourceType = (baseUrl: string) => ({
   meta: { resourceType: 'ResourceType', location: `${baseUrl}/ResourceTypes/User` },
 });
 
+export const groupResourceType = (baseUrl: string) => ({
+  schemas: [ScimSchemas.ResourceType],
+  id: 'Group',
+  name: 'Group',
+  endpoint: '/Groups',
+  description: 'Group (a group named like a Warden role grants that role to its members)',
+  schema: ScimSchemas.Group,
+  meta: { resourceType: 'ResourceType', location: `${baseUrl}/ResourceTypes/Group` },
+});
+
+export const resourceTypes = (baseUrl: string) => [userResourceType(baseUrl), groupResourceType(baseUrl)];
+
+const groupSchema = {
+  id: ScimSchemas.Group,
+  name: 'Group',
+  description: 'Group',
+  attributes: [
+    attribute('displayName', 'A human-readable name for the Group. A Warden role name (any case) grants that role to the members.', {
+      required: true,
+    }),
+    attribute('members', 'The members of the Group: Users only.', {
+      type: 'complex',
+      multiValued: true,
+      subAttributes: [
+        attribute('value', 'The id of the member User.', { caseExact: true, mutability: 'immutable' }),
+        attribute('$ref', 'The URI of the member.', { type: 'reference', referenceTypes: ['User'], mutability: 'immutable' }),
+        attribute('display', 'The userName of the member.', { mutability: 'readOnly' }),
+        attribute('type', 'User.', { canonicalValues: ['User'], mutability: 'immutable' }),
+      ],
+    }),
+  ],
+};
+
 const userSchema = {
   id: ScimSchemas.User,
   name: 'User',
@@ -98,7 +131,7 @@ const enterpriseUserSchema = {
 };
 
 export const schemaDocuments = (baseUrl: string) =>
-  [userSchema, enterpriseUserSchema].map((schema) => ({
+  [userSchema, enterpriseUserSchema, groupSchema].map((schema) => ({
     schemas: [ScimSchemas.Schema],
     ...schema,
     meta: { resourceType: 'Schema', location: `${baseUrl}/Schemas/${schema.id}` },

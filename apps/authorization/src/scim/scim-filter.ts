@@ -45,9 +45,22 @@ function tokenize(input: string): Token[] {
   return tokens;
 }
 
-/** Drops the core User schema prefix (`urn:…:core:2.0:User:userName` → `userName`). */
-const stripCoreUrn = (path: string): string =>
-  path.toLowerCase().startsWith(`${ScimSchemas.User.toLowerCase()}:`) ? path.slice(ScimSchemas.User.length + 1) : path;
+/** Drops the core schema prefix (`urn:…:core:2.0:User:userName` → `userName`). */
+const stripCoreUrn = (path: string, urn: string): string => (path.toLowerCase().startsWith(`${urn.toLowerCase()}:`) ? path.slice(urn.length + 1) : path);
+
+/** What a Group filter may test. */
+export type ScimGroupFilterAttribute = 'id' | 'displayName' | 'externalId';
+export type ScimGroupFilter = Array<{ attribute: ScimGroupFilterAttribute; value: string }>;
+
+const GROUP_ATTRIBUTES: Record<string, ScimGroupFilterAttribute> = { id: 'id', displayname: 'displayName', externalid: 'externalId' };
+
+/** `displayName eq "…"` (what Entra ID and Okta send before creating a group), `externalId eq`, `id eq`, joined by `and`. */
+export function parseScimGroupFilter(input: string): ScimGroupFilter {
+  return parseEqFilter(input, ScimSchemas.Group, GROUP_ATTRIBUTES).map(({ attribute, value, emailType }) => {
+    if (emailType !== undefined) throw ScimError.invalidFilter('value filters are not supported on Groups');
+    return { attribute, value };
+  });
+}
 
 /**
  * Parses the subset of RFC 7644 §3.4.2.2 filters Warden supports: `eq` comparisons with a string
@@ -56,6 +69,10 @@ const stripCoreUrn = (path: string): string =>
  * `invalidFilter` ScimError.
  */
 export function parseScimFilter(input: string): ScimFilter {
+  return parseEqFilter(input, ScimSchemas.User, ATTRIBUTES);
+}
+
+function parseEqFilter<A extends string>(input: string, coreUrn: string, attributes: Record<string, A>): Array<{ attribute: A; value: string; emailType?: string }> {
   if (input.length > 1000) throw ScimError.invalidFilter('filter is longer than 1000 characters');
   const tokens = tokenize(input);
   if (tokens.length === 0) throw ScimError.invalidFilter('filter is empty');
@@ -77,14 +94,14 @@ export function parseScimFilter(input: string): ScimFilter {
     return token.text;
   };
 
-  const clauses: ScimFilter = [];
+  const clauses: Array<{ attribute: A; value: string; emailType?: string }> = [];
   for (;;) {
     const head = next('an attribute');
     if (head.kind !== 'word') throw ScimError.invalidFilter(`expected an attribute but found "${head.text}"`);
-    let path = stripCoreUrn(head.text).toLowerCase();
+    let path = stripCoreUrn(head.text, coreUrn).toLowerCase();
     let emailType: string | undefined;
     if (tokens[i]?.kind === '[') {
-      if (path !== 'emails') throw ScimError.invalidFilter(`value filters are supported on emails only, not on ${head.text}`);
+      if (path !== 'emails' || attributes[path] === undefined) throw ScimError.invalidFilter(`value filters are supported on emails only, not on ${head.text}`);
       i += 1;
       const sub = next('"type"');
       if (sub.kind !== 'word' || sub.text.toLowerCase() !== 'type') throw ScimError.invalidFilter('emails[…] may filter on type only');
@@ -95,7 +112,7 @@ export function parseScimFilter(input: string): ScimFilter {
       if (rest.kind !== 'word' || rest.text.toLowerCase() !== '.value') throw ScimError.invalidFilter('expected ".value" after emails[…]');
       path = 'emails.value';
     }
-    const attribute = ATTRIBUTES[path];
+    const attribute = attributes[path];
     if (!attribute) throw ScimError.invalidFilter(`filtering on ${head.text} is not supported`);
     expectWord('eq');
     const value = expectString();

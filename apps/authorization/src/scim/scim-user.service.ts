@@ -137,14 +137,12 @@ export class ScimUserService {
     return this.get(user.id, baseUrl);
   }
 
-  /** PUT: the resource as given (attributes Warden keeps; a changed userName is refused). */
+  /** PUT: the resource as given (attributes Warden keeps; a new userName renames the user, 409 `uniqueness` if taken). */
   async replace(id: string, model: ScimUserModel, metadata: CommandMetadata, baseUrl: string): Promise<JsonObject> {
     const row = await this.row(id);
     const current = toModel(row);
-    if (model.userName.toLowerCase() !== current.userName.toLowerCase()) {
-      throw ScimError.mutability('userName cannot be changed in Warden');
-    }
     const changes: Record<string, unknown> = {};
+    if (model.userName !== current.userName) changes['username'] = model.userName;
     const displayName = wardenDisplayName(model);
     if (displayName !== row.display_name) changes['displayName'] = displayName;
     const email = wardenEmail(model);

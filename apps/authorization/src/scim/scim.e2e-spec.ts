@@ -132,10 +132,41 @@ describe('SCIM provisioning (running app)', () => {
       expect(res.body).toMatchObject({ schemas: [ERROR], status: '400', scimType: 'invalidFilter' });
     });
 
-    it('refuses malformed JSON with 400 invalidSyntax', async () => {
-      const res = await call('/scim/v2/Users', { raw: '{"userName": ', token: scimToken });
+    it.each([SCIM, 'application/json'])('refuses malformed JSON sent as %s with 400 invalidSyntax in a SCIM error body', async (type) => {
+      const res = await call('/scim/v2/Users', { raw: '{"userName": "secret-value', token: scimToken, type });
       expect(res.status).toBe(400);
-      expect(res.body).toMatchObject({ schemas: [ERROR], scimType: 'invalidSyntax' });
+      expect(res.headers.get('content-type')).toContain(SCIM);
+      expect(res.body).toMatchObject({ schemas: [ERROR], status: '400', scimType: 'invalidSyntax' });
+      expect(JSON.stringify(res.body)).not.toContain('secret-value');
+    });
+
+    it('renames through PUT and PATCH (userName), refusing a taken name with 409 uniqueness', async () => {
+      const created = await call('/scim/v2/Users', { body: scimUser(`${uniqueName('ren')}@example.com`.toLowerCase()), token: scimToken });
+      expect(created.status).toBe(201);
+      const renameId = created.body['id'] as string;
+      const renamed = `${uniqueName('renamed')}@example.com`.toLowerCase();
+      const put = await call(`/scim/v2/Users/${renameId}`, { method: 'PUT', token: scimToken, body: scimUser(renamed) });
+      expect(put.status).toBe(200);
+      expect(put.body['userName']).toBe(renamed);
+      expect((await call(`/v1/users/${renameId}`, { token: adminToken })).body['username']).toBe(renamed);
+      const patched = `${uniqueName('patched')}@example.com`.toLowerCase();
+      const patch = await call(`/scim/v2/Users/${renameId}`, {
+        method: 'PATCH',
+        token: scimToken,
+        body: { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'Replace', path: 'userName', value: patched }] },
+      });
+      expect(patch.status).toBe(200);
+      expect(patch.body['userName']).toBe(patched);
+      const found = await call(`/scim/v2/Users?filter=${encodeURIComponent(`userName eq "${patched}"`)}`, { token: scimToken });
+      expect(found.body['totalResults']).toBe(1);
+      const taken = await call(`/scim/v2/Users/${renameId}`, { method: 'PUT', token: scimToken, body: scimUser(userName) });
+      expect(taken.status).toBe(409);
+      expect(taken.body).toMatchObject({ schemas: [ERROR], scimType: 'uniqueness' });
+      const events: Array<{ data: { username?: string } }> = await inspector.query(
+        `SELECT data FROM "${schema}".events WHERE stream_id = $1 AND type = 'UserUpdated'`,
+        [`user-${renameId}`],
+      );
+      expect(events.map((e) => e.data.username).filter(Boolean)).toEqual([renamed, patched]);
     });
 
     it('disables the user on an Entra-style PATCH active "False", records UserDeprovisioned, and refuses their login', async () => {

@@ -1,8 +1,11 @@
 import { isIP } from 'node:net';
+import type { AsnRecord } from './asn.util';
 
-export type Geo = { country: string | null; city: string | null };
+/** Where an address is: country and city (geoip-lite), and the autonomous system it belongs to. */
+export type Geo = { country: string | null; city: string | null; asn: number | null; asnOrg: string | null };
 
 type Lookup = (ip: string) => { country: string; city: string } | null;
+type AsnLookup = (ip: string) => AsnRecord | null;
 
 const PRIVATE_V4 = [/^10\./, /^127\./, /^169\.254\./, /^172\.(1[6-9]|2\d|3[01])\./, /^192\.168\./, /^100\.(6[4-9]|[7-9]\d|1[01]\d|12[0-7])\./, /^0\./];
 
@@ -14,10 +17,15 @@ export function isPrivateIp(ip: string): boolean {
   return lower === '::1' || lower === '::' || /^f[cd]/.test(lower) || /^fe[89ab]/.test(lower);
 }
 
-/** Country and city of a public IP (geoip-lite's bundled database); null for private or unknown ones. */
-export function geoOf(ip: string | null, lookup: Lookup): Geo | null {
-  if (!ip || isIP(ip.startsWith('::ffff:') ? ip.slice(7) : ip) === 0 || isPrivateIp(ip)) return null;
-  const found = lookup(ip.startsWith('::ffff:') ? ip.slice(7) : ip);
-  if (!found) return null;
-  return { country: found.country || null, city: found.city || null };
+/**
+ * Country and city (geoip-lite's bundled database) and AS number and organisation (the ASN table)
+ * of a public IP; null for private or malformed ones, or when neither database knows it.
+ */
+export function geoOf(ip: string | null, lookup: Lookup, asnLookup: AsnLookup = () => null): Geo | null {
+  const address = ip?.startsWith('::ffff:') ? ip.slice(7) : ip;
+  if (!ip || !address || isIP(address) === 0 || isPrivateIp(ip)) return null;
+  const found = lookup(address);
+  const asn = asnLookup(address);
+  if (!found && !asn) return null;
+  return { country: found?.country || null, city: found?.city || null, asn: asn?.asn ?? null, asnOrg: asn?.asnOrg ?? null };
 }

@@ -26,14 +26,17 @@ function given(past: readonly SessionEvent[]) {
 
 const userId = uuidv7();
 const sessionId = uuidv7();
-const started: SessionEvent = { type: 'LoginSucceeded', data: { userId, sessionId, mfa: false, geo: { country: 'FR', city: 'Paris' } } };
+const started: SessionEvent = {
+  type: 'LoginSucceeded',
+  data: { userId, sessionId, mfa: false, geo: { country: 'FR', city: 'Paris', asn: 3215, asnOrg: 'Orange S.A.' } },
+};
 const revoked: SessionEvent = { type: 'SessionRevoked', data: { userId, sessionId, reason: 'logout' } };
 
 describe('Session', () => {
   describe('StartSession', () => {
     it('records LoginSucceeded with where the login came from', () => {
       given([])
-        .when({ type: 'StartSession', data: { userId, sessionId, mfa: false, geo: { country: 'FR', city: 'Paris' } } })
+        .when({ type: 'StartSession', data: { userId, sessionId, mfa: false, geo: { country: 'FR', city: 'Paris', asn: 3215, asnOrg: 'Orange S.A.' } } })
         .then([started]);
     });
 

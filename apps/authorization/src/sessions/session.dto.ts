@@ -4,7 +4,7 @@ export type SessionView = {
   deviceId: string | null;
   ip: string | null;
   userAgent: string | null;
-  geo: { country: string | null; city: string | null } | null;
+  geo: { country: string | null; city: string | null; asn: number | null; asnOrg: string | null } | null;
   mfa: boolean;
   status: string;
   createdAt: string;

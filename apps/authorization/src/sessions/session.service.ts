@@ -21,6 +21,9 @@ type SessionRow = {
   user_agent: string | null;
   country: string | null;
   city: string | null;
+  /** bigint (AS numbers reach 2^32 - 1): node-postgres returns it as a string. */
+  asn: string | null;
+  asn_org: string | null;
   mfa: boolean;
   status: string;
   created_at: Date;
@@ -56,14 +59,25 @@ export class SessionService {
   async revokeAll(userId: string, reason: string, metadata: CommandMetadata): Promise<void> {
     // The marker first: from this instant no token of the user passes, whatever follows.
     await this.revocations.revokeUser(userId, metadata.now);
-    await this.dataSource.transaction(async (manager) => {
-      await this.store.append(
-        userSessionsStreamId(userId),
-        [{ type: 'SessionRevoked', data: { userId, sessionId: null, reason } }],
-        { expectedVersion: 'any', metadata, manager },
-      );
-      await manager.query(`UPDATE ${this.s}.refresh_tokens SET status = 'revoked' WHERE user_id = $1 AND status = 'active'`, [userId]);
+    await this.dataSource.transaction((manager) => this.revokeAllRows(userId, reason, metadata, manager));
+  }
+
+  /**
+   * The rows and the event of "every session of the user", in `manager`'s transaction (the caller
+   * wrote the user's revocation marker first). Returns how many sessions were active.
+   */
+  async revokeAllRows(userId: string, reason: string, metadata: CommandMetadata, manager: EntityManager): Promise<number> {
+    const [{ count }]: Array<{ count: string }> = await manager.query(
+      `SELECT count(*) AS count FROM ${this.s}.sessions WHERE user_id = $1 AND status = 'active'`,
+      [userId],
+    );
+    await this.store.append(userSessionsStreamId(userId), [{ type: 'SessionRevoked', data: { userId, sessionId: null, reason } }], {
+      expectedVersion: 'any',
+      metadata,
+      manager,
     });
+    await manager.query(`UPDATE ${this.s}.refresh_tokens SET status = 'revoked' WHERE user_id = $1 AND status = 'active'`, [userId]);
+    return Number(count);
   }
 
   async listForUser(userId: string): Promise<SessionView[]> {
@@ -86,7 +100,7 @@ function toView(row: SessionRow): SessionView {
     deviceId: row.device_id,
     ip: row.ip,
     userAgent: row.user_agent,
-    geo: row.country || row.city ? { country: row.country, city: row.city } : null,
+    geo: row.country || row.city || row.asn !== null ? { country: row.country, city: row.city, asn: row.asn === null ? null : Number(row.asn), asnOrg: row.asn_org } : null,
     mfa: row.mfa,
     status: row.status,
     createdAt: row.created_at.toISOString(),

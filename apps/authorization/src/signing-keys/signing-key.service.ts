@@ -33,6 +33,9 @@ export const seedOf = (privateKey: KeyObject): Buffer => {
 export const privateKeyFromSeed = (seed: Buffer): KeyObject =>
   createPrivateKey({ key: Buffer.concat([ED25519_PKCS8_PREFIX, seed]), format: 'der', type: 'pkcs8' });
 
+/** Step-up proofs and service tokens (5 minutes): a retired key stays published at least this long. */
+const LONGEST_SHORT_TOKEN_SECONDS = 300;
+
 /** How often the key set is re-read, so that a rotation on another instance is picked up. */
 const REFRESH_MS = 30_000;
 
@@ -100,7 +103,8 @@ export class SigningKeyService implements OnModuleInit {
       `SELECT kid, public_jwk, private_wrapped, kek_version, status, retired_at FROM ${this.s}.signing_keys
        WHERE status = 'current' OR retired_at > now() - make_interval(secs => $1)
        ORDER BY created_at DESC`,
-      [this.config.ACCESS_TOKEN_TTL_SECONDS + 60],
+      // Tokens it signed live ACCESS_TOKEN_TTL_SECONDS; step-up proofs and service tokens 5 minutes.
+      [Math.max(this.config.ACCESS_TOKEN_TTL_SECONDS, LONGEST_SHORT_TOKEN_SECONDS) + 60],
     );
     const current = rows.find((row) => row.status === 'current');
     if (!current) throw new Error('no current signing key');

@@ -1,7 +1,8 @@
 import { Body, Controller, Get, HttpCode, Post, Req } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { commandMetadata, ZodValidationPipe } from '@warden/platform';
-import { CurrentPrincipal, Roles, type Principal } from '@warden/security';
+import { CurrentPrincipal, Roles, ServicePrincipals, type Principal } from '@warden/security';
+import { USER_READERS } from '../users/user.controller';
 import type { Request } from 'express';
 import { z } from 'zod';
 import { createTeamBody, type CreateTeamBody, type TeamView } from './team.dto';
@@ -27,7 +28,8 @@ export class TeamController {
   }
 
   @Get()
-  @ApiOperation({ summary: 'List teams (admin)' })
+  @ServicePrincipals(...USER_READERS)
+  @ApiOperation({ summary: 'List teams (admin; the exports, offboarding, anomaly-alerting and audit services)' })
   list(): Promise<TeamView[]> {
     return this.teams.list();
   }

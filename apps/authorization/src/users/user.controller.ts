@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Req } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { commandMetadata, ZodValidationPipe } from '@warden/platform';
-import { CurrentPrincipal, Roles, type Principal } from '@warden/security';
+import { CurrentPrincipal, Roles, ServicePrincipals, type Principal } from '@warden/security';
 import type { Request } from 'express';
 import { z } from 'zod';
 import type { SessionView } from '../sessions/session.dto';
@@ -18,6 +18,12 @@ import {
   type UserView,
 } from './user.dto';
 import { UserService } from './user.service';
+
+/** The services that read users and teams (client credentials, `system:<id>`). */
+export const USER_READERS = ['exports', 'offboarding', 'anomaly-alerting', 'audit'] as const;
+
+/** The people who read the user directory: HR picks leavers and successors, security officers watch departing users. */
+export const USER_DIRECTORY_ROLES = ['admin', 'hr', 'security_officer'] as const;
 
 @ApiTags('users')
 @ApiBearerAuth()
@@ -42,13 +48,17 @@ export class UserController {
   }
 
   @Get()
-  @ApiOperation({ summary: 'List users (admin), filtered by username, teamId, status; cursor paging' })
+  @Roles(...USER_DIRECTORY_ROLES)
+  @ServicePrincipals(...USER_READERS)
+  @ApiOperation({ summary: 'List users (admin, hr, security officer; the exports, offboarding, anomaly-alerting and audit services), filtered by username, teamId, status; cursor paging' })
   list(@Query(new ZodValidationPipe(listUsersQuery)) query: ListUsersQuery): Promise<Page<UserView>> {
     return this.users.list(query);
   }
 
   @Get(':id')
-  @ApiOperation({ summary: 'Read a user (admin)' })
+  @Roles(...USER_DIRECTORY_ROLES)
+  @ServicePrincipals(...USER_READERS)
+  @ApiOperation({ summary: 'Read a user (admin, hr, security officer; the exports, offboarding, anomaly-alerting and audit services)' })
   get(@Param('id', new ZodValidationPipe(userIdParam)) id: string): Promise<UserView> {
     return this.users.get(id);
   }

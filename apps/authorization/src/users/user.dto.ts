@@ -8,13 +8,15 @@ const roles = z
   .max(MAX_USER_ROLES)
   .transform((r) => [...new Set(r)]);
 
+const usernameField = z
+  .string()
+  .trim()
+  .min(3)
+  .max(100)
+  .regex(/^[A-Za-z0-9._@-]+$/, 'may contain only letters, digits, dot, underscore, @ and hyphen');
+
 export const createUserBody = z.strictObject({
-  username: z
-    .string()
-    .trim()
-    .min(3)
-    .max(100)
-    .regex(/^[A-Za-z0-9._@-]+$/, 'may contain only letters, digits, dot, underscore, @ and hyphen'),
+  username: usernameField,
   /** Checked against the password policy by the service (the message names the rule). */
   password: z.string().max(1024),
   displayName: z.string().trim().min(1, 'must not be empty').max(200),
@@ -28,6 +30,8 @@ export type CreateUserBody = z.infer<typeof createUserBody>;
 
 export const updateUserBody = z
   .strictObject({
+    /** A rename; the name must be free (409 USERNAME_TAKEN), a change of case only is allowed. */
+    username: usernameField,
     displayName: z.string().trim().min(1, 'must not be empty').max(200),
     email: z.email().max(320),
     roles,

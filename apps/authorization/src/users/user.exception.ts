@@ -10,6 +10,8 @@ export enum UserErrorCode {
   MfaAlreadyEnabled = 'MFA_ALREADY_ENABLED',
   UnknownRole = 'USER_UNKNOWN_ROLE',
   Offboarded = 'USER_OFFBOARDED',
+  InvalidRestriction = 'USER_INVALID_RESTRICTION',
+  RestrictionNotFound = 'USER_RESTRICTION_NOT_FOUND',
 }
 
 const statusOf: Record<UserErrorCode, number> = {
@@ -22,6 +24,8 @@ const statusOf: Record<UserErrorCode, number> = {
   [UserErrorCode.MfaAlreadyEnabled]: 409,
   [UserErrorCode.UnknownRole]: 400,
   [UserErrorCode.Offboarded]: 409,
+  [UserErrorCode.InvalidRestriction]: 400,
+  [UserErrorCode.RestrictionNotFound]: 404,
 };
 
 export class UserError extends CodedError<UserErrorCode> {

@@ -39,6 +39,8 @@ export type LoginCandidate = {
   roles: string[];
   teamId: string | null;
   passwordHash: string;
+  /** A second factor is required of this user whatever their roles (RequireMfa). */
+  mfaRequired: boolean;
 };
 
 export const userStreamId = (userId: string): string => `user-${userId}`;
@@ -91,6 +93,32 @@ export class UserService {
     const { status, statusReason, email, ...fields } = body;
     await this.checkReferences(fields.teamId ?? null, fields.managerId ?? null, userId);
     if (fields.roles) await this.checkRoles(fields.roles);
+    if (fields.username !== undefined && (await this.usernameTakenByAnother(fields.username, userId))) throw usernameTaken(fields.username);
+    try {
+      await this.applyUpdate(userId, fields, status, statusReason, email, metadata);
+    } catch (error) {
+      // Two renames to one name raced past the check: the unique index decides.
+      if (fields.username !== undefined && isUniqueViolation(error)) throw usernameTaken(fields.username);
+      throw error;
+    }
+    // Disabling or offboarding ends every session at once (marker first, then rows and event). Done
+    // again when the status was already set, so a retry after a failed revocation completes it.
+    // Departing keeps the sessions: the user still works until offboarded.
+    if (status !== undefined && REVOKING_STATUSES.has(status)) {
+      await this.sessions.revokeAll(userId, status === 'disabled' ? 'user_disabled' : 'user_offboarded', metadata);
+    }
+    await this.policyVersions.mirror([userId]);
+    return this.get(userId);
+  }
+
+  private async applyUpdate(
+    userId: string,
+    fields: Omit<UpdateUserBody, 'status' | 'statusReason' | 'email'>,
+    status: UpdateUserBody['status'],
+    statusReason: UpdateUserBody['statusReason'],
+    email: UpdateUserBody['email'],
+    metadata: CommandMetadata,
+  ): Promise<void> {
     await this.dataSource.transaction(async (manager) => {
       // Only when a field changes, so that a status-only change reaches an offboarded user's decider.
       if (Object.keys(fields).length > 0 || email !== undefined) {
@@ -108,14 +136,23 @@ export class UserService {
         await this.handle(userId, { type: 'ChangeUserStatus', data: { userId, to: status, reason: statusReason ?? null } }, metadata, manager);
       }
     });
-    // Disabling or offboarding ends every session at once (marker first, then rows and event). Done
-    // again when the status was already set, so a retry after a failed revocation completes it.
-    // Departing keeps the sessions: the user still works until offboarded.
-    if (status !== undefined && REVOKING_STATUSES.has(status)) {
-      await this.sessions.revokeAll(userId, status === 'disabled' ? 'user_disabled' : 'user_offboarded', metadata);
-    }
-    await this.policyVersions.mirror([userId]);
-    return this.get(userId);
+  }
+
+  /** Whether another user already has this name (case-insensitive); a change of case of one's own name is free. */
+  private async usernameTakenByAnother(username: string, userId: string): Promise<boolean> {
+    const rows: unknown[] = await this.dataSource.query(`SELECT 1 FROM ${this.s}.users WHERE lower(username) = lower($1) AND id <> $2`, [
+      username,
+      userId,
+    ]);
+    return rows.length > 0;
+  }
+
+  /**
+   * Sets the user's roles in the caller's transaction (SCIM groups, after writing the roles'
+   * sources in `role_assignments`); the caller mirrors the policy version after commit.
+   */
+  async setRoles(userId: string, roles: string[], metadata: CommandMetadata, manager: EntityManager): Promise<void> {
+    await this.handle(userId, { type: 'UpdateUser', data: { userId, roles } }, metadata, manager);
   }
 
   /** Records that the user's authenticator is confirmed, in the caller's transaction. */
@@ -155,14 +192,32 @@ export class UserService {
   }
 
   async findForLogin(username: string): Promise<LoginCandidate | null> {
-    const rows: Array<{ id: string; username: string; status: string; roles: string[]; team_id: string | null; password_hash: string }> =
+    const rows: Array<{
+      id: string;
+      username: string;
+      status: string;
+      roles: string[];
+      team_id: string | null;
+      password_hash: string;
+      mfa_required: boolean;
+    }> =
       await this.dataSource.query(
-        `SELECT u.id, u.username, u.status, u.roles, u.team_id, c.password_hash
+        `SELECT u.id, u.username, u.status, u.roles, u.team_id, u.mfa_required, c.password_hash
          FROM ${this.s}.users u JOIN ${this.s}.user_credentials c ON c.user_id = u.id WHERE lower(u.username) = lower($1)`,
         [username],
       );
     const row = rows[0];
-    return row ? { id: row.id, username: row.username, status: row.status, roles: row.roles, teamId: row.team_id, passwordHash: row.password_hash } : null;
+    return row
+      ? {
+          id: row.id,
+          username: row.username,
+          status: row.status,
+          roles: row.roles,
+          teamId: row.team_id,
+          passwordHash: row.password_hash,
+          mfaRequired: row.mfa_required,
+        }
+      : null;
   }
 
   async usernameExists(username: string): Promise<boolean> {

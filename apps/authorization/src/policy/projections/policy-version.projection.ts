@@ -15,6 +15,9 @@ const POLICY_FIELDS: ReadonlySet<string> = new Set(['roles', 'teamId', 'clearanc
 
 const GRANT_EVENTS = ['GrantRequested', 'GrantApproved', 'GrantRejected', 'GrantRevoked', 'GrantExpired'] as const;
 
+/** A restriction is an explicit deny in the compiled ability. */
+const RESTRICTION_EVENTS = ['UserRestrictionImposed', 'UserRestrictionLifted'] as const;
+
 /**
  * `policy_versions`: one counter per user, bumped in the transaction of every event that changes
  * what the user may do (their roles, team, status or clearance; a role they hold; their grants; a
@@ -32,7 +35,7 @@ export function policyVersionProjection(schema: string): InlineProjection {
     );
   return {
     name: 'policy-version',
-    handles: ['UserCreated', 'UserUpdated', 'UserStatusChanged', 'RoleUpdated', 'TeamCreated', ...GRANT_EVENTS],
+    handles: ['UserCreated', 'UserUpdated', 'UserStatusChanged', 'RoleUpdated', 'TeamCreated', ...GRANT_EVENTS, ...RESTRICTION_EVENTS],
     async apply(events: readonly EventEnvelope[], manager) {
       for (const event of events) {
         const at = event.occurredAt;
@@ -72,6 +75,8 @@ export function policyVersionProjection(schema: string): InlineProjection {
           case 'GrantRejected':
           case 'GrantRevoked':
           case 'GrantExpired':
+          case 'UserRestrictionImposed':
+          case 'UserRestrictionLifted':
             await bump(manager, `SELECT $1::uuid`, [(event.data as Pick<GrantRequestedData, 'userId'>).userId], at);
             break;
           default:

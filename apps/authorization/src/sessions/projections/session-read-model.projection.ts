@@ -13,11 +13,11 @@ export function sessionReadModelProjection(schema: string): InlineProjection {
         if (event.type === 'LoginSucceeded') {
           const d = event.data as LoginSucceededData;
           await manager.query(
-            `INSERT INTO ${s}.sessions (id, user_id, device_id, ip, user_agent, country, city, mfa, status,
+            `INSERT INTO ${s}.sessions (id, user_id, device_id, ip, user_agent, country, city, asn, asn_org, mfa, status,
                created_at, last_used_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'active', $9, $9)`,
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'active', $11, $11)`,
             [d.sessionId, d.userId, event.actor.deviceId, event.actor.ip, event.actor.userAgent, d.geo?.country ?? null,
-              d.geo?.city ?? null, d.mfa, event.occurredAt],
+              d.geo?.city ?? null, d.geo?.asn ?? null, d.geo?.asnOrg ?? null, d.mfa, event.occurredAt],
           );
         } else if (event.type === 'TokenRefreshed') {
           await manager.query(`UPDATE ${s}.sessions SET last_used_at = $2 WHERE id = $1`, [
@@ -81,5 +81,15 @@ export function sessionReadModelMigrations(schema: string): Array<new () => Migr
       await queryRunner.query(`DROP TABLE ${s}.sessions`);
     }
   }
-  return [SessionReadModel1764400200000];
+  /** The autonomous system of the session's address (null for sessions recorded before). */
+  class SessionAsn1765000000000 implements MigrationInterface {
+    name = 'SessionAsn1765000000000';
+    async up(queryRunner: QueryRunner): Promise<void> {
+      await queryRunner.query(`ALTER TABLE ${s}.sessions ADD COLUMN asn bigint, ADD COLUMN asn_org text`);
+    }
+    async down(queryRunner: QueryRunner): Promise<void> {
+      await queryRunner.query(`ALTER TABLE ${s}.sessions DROP COLUMN asn, DROP COLUMN asn_org`);
+    }
+  }
+  return [SessionReadModel1764400200000, SessionAsn1765000000000];
 }

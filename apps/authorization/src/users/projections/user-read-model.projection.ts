@@ -8,6 +8,7 @@ import { quoteSchema, type InlineProjection } from '@warden/event-store';
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 const columns: Record<string, string> = {
+  username: 'username',
   displayName: 'display_name',
   email: 'email_masked',
   roles: 'roles',
