@@ -39,6 +39,7 @@ describe("customer-records: the caller's view (running app)", () => {
   const supervisor = randomUUID();
   const auditor = randomUUID();
   const lowClearance = randomUUID();
+  const partner = randomUUID();
   const north = `team-north-${randomUUID()}`;
   const south = `team-south-${randomUUID()}`;
   let app: LaunchedApp;
@@ -87,6 +88,7 @@ describe("customer-records: the caller's view (running app)", () => {
       [supervisor]: { roles: ['supervisor'], teamIds: [north] },
       [auditor]: { roles: ['auditor'] },
       [lowClearance]: { roles: ['staff'], clearance: 'internal' },
+      [partner]: { roles: ['partner'] },
     });
     for (const [name, userId, roles] of [
       ['staffA', staffA, ['staff']],
@@ -94,6 +96,7 @@ describe("customer-records: the caller's view (running app)", () => {
       ['supervisor', supervisor, ['supervisor']],
       ['auditor', auditor, ['auditor']],
       ['lowClearance', lowClearance, ['staff']],
+      ['partner', partner, ['partner']],
     ] as const) {
       tokens[name] = await issuer.issue({ userId, roles: [...roles] });
     }
@@ -205,22 +208,91 @@ describe("customer-records: the caller's view (running app)", () => {
   });
 
   describe('when the caller is an auditor', () => {
-    it('shows the id and name only, every sensitive field omitted', async () => {
+    it('shows the id and name only (and the version, always shown), every sensitive field omitted', async () => {
       const res = await get('auditor', `/v1/customers/${ofA.id}`);
       expect(res.status).toBe(200);
-      expect(await res.json()).toEqual({ id: ofA.id, name: 'Customer Of A' });
+      expect(await res.json()).toEqual({ id: ofA.id, name: 'Customer Of A', version: 1 });
     });
 
     it('finds every customer within clearance, names only', async () => {
       const page = await search('auditor', 'mobile=13955550101');
       expect(page.items).toEqual(
         expect.arrayContaining([
-          { id: ofA.id, name: 'Customer Of A' },
-          { id: ofB.id, name: 'Customer Of B' },
-          { id: ofBInNorth.id, name: 'Customer Of B North' },
+          { id: ofA.id, name: 'Customer Of A', version: 1 },
+          { id: ofB.id, name: 'Customer Of B', version: 1 },
+          { id: ofBInNorth.id, name: 'Customer Of B North', version: 1 },
         ]),
       );
       expect(page.items).toHaveLength(3);
+    });
+  });
+
+  describe('when a customer is shared with a partner', () => {
+    const send = (as: string, method: string, path: string, body?: unknown) =>
+      fetch(`${app.url}${path}`, {
+        method,
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens[as]}` },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    const shareOfA = (as: string, body: unknown) => send(as, 'POST', `/v1/customers/${ofA.id}/shares`, body);
+
+    it('shows the partner nothing before, the shared customer masked after, and nothing once the share ends', async () => {
+      await expectNotFound(await get('partner', `/v1/customers/${ofA.id}`), ofA.id);
+      expect((await search('partner', '')).items).toEqual([]);
+
+      const shared = await shareOfA('staffA', { userId: partner, reason: 'joint account review' });
+      expect(shared.status).toBe(200);
+      expect(await shared.json()).toMatchObject({ customerId: ofA.id, sharedWith: [partner] });
+
+      const seen = await get('partner', `/v1/customers/${ofA.id}`);
+      expect(seen.status).toBe(200);
+      expect(await seen.json()).toMatchObject({ id: ofA.id, name: 'Customer Of A', ...MASKED });
+      expect((await search('partner', '')).items.map((item) => item.id)).toEqual([ofA.id]);
+      // Only that customer: the partner finds no other by an exact mobile either.
+      expect((await search('partner', `mobile=${encodeURIComponent(SENSITIVE.mobile)}`)).items.map((item) => item.id)).toEqual([ofA.id]);
+      await expectNotFound(await get('partner', `/v1/customers/${ofB.id}`), ofB.id);
+      // A partner cannot reveal in clear what the role shows masked.
+      expect((await get('partner', `/v1/customers/${ofA.id}?reveal=nationalId&reason=check`)).status).toBe(403);
+
+      const ended = await send('staffA', 'DELETE', `/v1/customers/${ofA.id}/shares/${partner}`, { reason: 'review over' });
+      expect(ended.status).toBe(200);
+      expect(await ended.json()).toMatchObject({ sharedWith: [] });
+      await expectNotFound(await get('partner', `/v1/customers/${ofA.id}`), ofA.id);
+    });
+
+    it('leaves shares to those who may update the customer: 404 outside their view, 403 for a read-only view', async () => {
+      const body = { userId: partner, reason: 'joint account review' };
+      await expectNotFound(await shareOfA('staffB', body), ofA.id);
+      expect((await shareOfA('supervisor', body)).status).toBe(403);
+      expect((await shareOfA('partner', { userId: staffB, reason: 'passing it on' })).status).toBe(404);
+      expect((await send('supervisor', 'GET', `/v1/customers/${ofA.id}/shares`)).status).toBe(403);
+    });
+
+    it('answers bad input with 400 naming the field, and conflicts with 404/409', async () => {
+      const missingReason = await shareOfA('staffA', { userId: partner });
+      expect(missingReason.status).toBe(400);
+      expect(JSON.stringify(await missingReason.json())).toContain('reason');
+      expect((await shareOfA('staffA', { userId: '', reason: 'x' })).status).toBe(400);
+      expect((await shareOfA('staffA', { userId: partner, reason: 'x', extra: true })).status).toBe(400);
+
+      const withOwner = await shareOfA('staffA', { userId: staffA, reason: 'x' });
+      expect(withOwner.status).toBe(409);
+      expect(await withOwner.json()).toMatchObject({ code: 'CUSTOMER_OWNED_BY_USER' });
+
+      const notShared = await send('staffA', 'DELETE', `/v1/customers/${ofA.id}/shares/${randomUUID()}`);
+      expect(notShared.status).toBe(404);
+      expect(await notShared.json()).toMatchObject({ code: 'SHARE_NOT_FOUND' });
+    });
+
+    it('shares idempotently and lists the shares for the owner', async () => {
+      const body = { userId: partner, reason: 'quarterly review' };
+      const first = (await (await shareOfA('staffA', body)).json()) as { version: number };
+      const again = (await (await shareOfA('staffA', body)).json()) as { version: number; sharedWith: string[] };
+      expect(again.version).toBe(first.version);
+      expect(again.sharedWith).toEqual([partner]);
+      const listed = await send('staffA', 'GET', `/v1/customers/${ofA.id}/shares`);
+      expect(await listed.json()).toMatchObject({ customerId: ofA.id, sharedWith: [partner] });
+      expect((await send('staffA', 'DELETE', `/v1/customers/${ofA.id}/shares/${partner}`)).status).toBe(200);
     });
   });
 

@@ -108,8 +108,9 @@ describe('customer-records (running app)', () => {
         streamVersion: 1,
         correlationId: 'e2e-corr-1',
         actor: { userId, deviceId: 'device-42', userAgent: 'e2e-test' },
-        data: { customerId: created.id, name: 'Acme Trading Co.' },
+        data: { customerId: created.id, sensitive: { name: { ciphertext: expect.stringMatching(/^v1\./) } } },
       });
+      expect(message?.value).not.toContain('Acme Trading Co.');
       expect(verifyStreamChain([event])).toBeNull();
     });
 

@@ -26,6 +26,16 @@ export class PostgresDataKeyStore implements DataKeyStore {
     return rows.length === 0 ? null : { kekVersion: rows[0].kek_version, ciphertext: rows[0].ciphertext };
   }
 
+  /** The keys of many subjects with one query (by primary key); subjects without a key are absent. */
+  async getMany(subjectIds: readonly string[]): Promise<Map<string, WrappedKey>> {
+    if (subjectIds.length === 0) return new Map();
+    const rows: DataKeyRow[] = await this.dataSource.query(
+      `SELECT subject_id, kek_version, ciphertext FROM ${this.table} WHERE subject_id = ANY($1::text[])`,
+      [subjectIds],
+    );
+    return new Map(rows.map((row) => [row.subject_id, { kekVersion: row.kek_version, ciphertext: row.ciphertext }]));
+  }
+
   /** Insert-if-absent (`expected === null`) or compare-and-set against `expected`; whether it wrote. */
   async put(subjectId: string, wrapped: WrappedKey, expected: WrappedKey | null): Promise<boolean> {
     // Wrapped in a CTE so that both statements answer with one row, whatever the driver does with

@@ -1,20 +1,23 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { ZodValidationPipe, commandMetadata } from '@warden/platform';
 import { Authenticated, CurrentPrincipal, PolicyClient, UnauthenticatedError, type Policy, type Principal } from '@warden/security';
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
 import { z } from 'zod';
 import {
   customerIdParam,
   eraseCustomerBody,
+  getCustomerQuery,
+  listCustomersQuery,
   registerCustomerBody,
-  searchCustomersQuery,
   type CustomerPage,
   type CustomerView,
   type EraseCustomerBody,
+  type GetCustomerQuery,
+  type ListCustomersQuery,
   type RegisterCustomerBody,
-  type SearchCustomersQuery,
 } from './customer.dto';
+import { CustomerQueryService } from './customer-query.service';
 import { CustomerService } from './customer.service';
 
 const BEARER = /^Bearer (\S+)$/;
@@ -24,6 +27,7 @@ const BEARER = /^Bearer (\S+)$/;
 export class CustomerController {
   constructor(
     private readonly customers: CustomerService,
+    private readonly queries: CustomerQueryService,
     private readonly policies: PolicyClient,
   ) {}
 
@@ -51,30 +55,49 @@ export class CustomerController {
   @Get()
   @Authenticated()
   @ApiOperation({
-    summary: "Find customers by exact mobile, email or national ID (blind index), within the caller's view; fields at the caller's levels",
+    summary:
+      "List and search customers within the caller's view (filters in SQL, AND-ed), paged by id; fields at the caller's levels. Records CustomersListed / CustomersSearched.",
   })
-  @ApiQuery({ name: 'mobile', required: false })
-  @ApiQuery({ name: 'email', required: false })
-  @ApiQuery({ name: 'nationalId', required: false })
+  @ApiQuery({ name: 'q', required: false, description: 'case-insensitive substring of name or company' })
+  @ApiQuery({ name: 'tags', required: false, description: 'comma-separated: customers having every one of these tags' })
+  @ApiQuery({ name: 'ownerId', required: false })
+  @ApiQuery({ name: 'teamId', required: false })
+  @ApiQuery({ name: 'classification', required: false, enum: ['public', 'internal', 'confidential', 'restricted'] })
+  @ApiQuery({ name: 'status', required: false, enum: ['active', 'archived'], description: 'default active' })
+  @ApiQuery({ name: 'mobile', required: false, description: 'exact (normalised), by blind index' })
+  @ApiQuery({ name: 'email', required: false, description: 'exact (normalised), by blind index' })
+  @ApiQuery({ name: 'nationalId', required: false, description: 'exact (normalised), by blind index' })
   @ApiQuery({ name: 'limit', required: false, schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 } })
   @ApiQuery({ name: 'cursor', required: false, description: 'nextCursor of the previous page' })
-  async search(
-    @Query(new ZodValidationPipe(searchCustomersQuery)) query: SearchCustomersQuery,
+  async list(
+    @Query(new ZodValidationPipe(listCustomersQuery)) query: ListCustomersQuery,
     @Req() req: Request,
     @CurrentPrincipal() principal: Principal,
   ): Promise<CustomerPage> {
-    return this.customers.search(query, await this.policyOf(req, principal));
+    const policy = await this.policyOf(req, principal);
+    return this.queries.list(query, policy, commandMetadata(req, principal));
   }
 
   @Get(':id')
   @Authenticated()
-  @ApiOperation({ summary: "Read a customer within the caller's view (404 outside it); fields at the caller's levels" })
+  @ApiOperation({
+    summary:
+      "Read a customer within the caller's view (404 outside it); fields at the caller's levels; ETag is the stream version. " +
+      'reveal=<fields>&reason=… shows fields held at the clear level by a grant in clear (403 without clear level, 400 without reason). Records CustomerViewed and SensitiveFieldRevealed.',
+  })
+  @ApiQuery({ name: 'reveal', required: false, description: 'comma-separated sensitive fields: mobile, email, nationalId, address' })
+  @ApiQuery({ name: 'reason', required: false, description: 'why the fields are revealed (required with reveal)' })
   async get(
     @Param('id', new ZodValidationPipe(customerIdParam)) id: string,
+    @Query(new ZodValidationPipe(getCustomerQuery)) query: GetCustomerQuery,
     @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
     @CurrentPrincipal() principal: Principal,
   ): Promise<CustomerView> {
-    return this.customers.get(id, await this.policyOf(req, principal));
+    const policy = await this.policyOf(req, principal);
+    const view = await this.queries.read(id, query, policy, commandMetadata(req, principal));
+    res.setHeader('ETag', `"${String(view.version)}"`);
+    return view;
   }
 
   @Delete(':id')

@@ -1,4 +1,4 @@
-import { classificationSchema, erasureLegalBasisSchema } from '@warden/contracts';
+import { classificationSchema, customerFilterSchema, erasureLegalBasisSchema } from '@warden/contracts';
 import { normaliseIndexValue } from '@warden/crypto';
 import type { FieldLevelled } from '@warden/security';
 import { z } from 'zod';
@@ -63,33 +63,76 @@ export type EraseCustomerBody = z.infer<typeof eraseCustomerBody>;
 export const SEARCH_FIELDS = ['mobile', 'email', 'nationalId'] as const;
 export type SearchField = (typeof SEARCH_FIELDS)[number];
 
-/** `GET /v1/customers?mobile=…|email=…|nationalId=…&limit=&cursor=`: exactly one search field. */
-export const searchCustomersQuery = z
+/** A paging cursor: the last id of the previous page (base64url), checked to be a customer id. */
+const cursorSchema = z
+  .string()
+  .max(100)
+  .transform((value, ctx) => {
+    const id = Buffer.from(value, 'base64url').toString('utf8');
+    if (!customerIdParam.safeParse(id).success) {
+      ctx.addIssue({ code: 'custom', message: 'is not a cursor this API returned' });
+      return z.NEVER;
+    }
+    return id;
+  });
+
+/** A query parameter given once (`a,b`) or repeated (`tags=a&tags=b`): the list of its values. */
+const commaList = z
+  .union([z.string().max(1100), z.array(z.string().max(1100)).max(20)])
+  .transform((value) =>
+    (Array.isArray(value) ? value : [value])
+      .flatMap((part) => part.split(','))
+      .map((tag) => tag.trim())
+      .filter((tag) => tag.length > 0),
+  );
+
+/**
+ * `GET /v1/customers?q=&tags=a,b&ownerId=&teamId=&classification=&status=&mobile=&email=&nationalId=&limit=&cursor=`:
+ * the shared customer filter (`customerFilterSchema`) as query parameters, plus paging.
+ */
+export const listCustomersQuery = z
   .strictObject({
-    mobile: z.string().max(64).optional(),
-    email: z.string().max(254).optional(),
-    nationalId: z.string().max(64).optional(),
+    q: z.string().optional(),
+    tags: commaList.optional(),
+    ownerId: z.string().optional(),
+    teamId: z.string().optional(),
+    classification: z.string().optional(),
+    status: z.string().optional(),
+    mobile: z.string().optional(),
+    email: z.string().optional(),
+    nationalId: z.string().optional(),
     limit: z.coerce.number().int().min(1).max(200).default(50),
-    cursor: z
-      .string()
-      .max(100)
-      .transform((value, ctx) => {
-        const id = Buffer.from(value, 'base64url').toString('utf8');
-        if (!customerIdParam.safeParse(id).success) {
-          ctx.addIssue({ code: 'custom', message: 'is not a cursor this API returned' });
-          return z.NEVER;
-        }
-        return id;
-      })
+    cursor: cursorSchema.optional(),
+  })
+  .transform(({ limit, cursor, ...filter }, ctx) => {
+    const parsed = customerFilterSchema.safeParse(filter);
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) {
+        ctx.addIssue({ code: 'custom', path: issue.path.slice(0, 1), message: issue.message });
+      }
+      return z.NEVER;
+    }
+    return { filter: parsed.data, limit, cursor };
+  });
+export type ListCustomersQuery = z.infer<typeof listCustomersQuery>;
+
+/** `GET /v1/customers/:id?reveal=nationalId,mobile&reason=…`: reveal needs a reason. */
+export const getCustomerQuery = z
+  .strictObject({
+    reveal: commaList
+      .pipe(z.array(z.string().regex(/^[a-zA-Z]{1,50}$/, 'must name customer fields')).min(1, 'must name at least one field').max(4))
       .optional(),
+    reason: z.string().trim().min(1, 'must not be empty').max(500).optional(),
   })
   .superRefine((query, ctx) => {
-    const given = SEARCH_FIELDS.filter((field) => query[field] !== undefined);
-    if (given.length !== 1) {
-      ctx.addIssue({ code: 'custom', path: [], message: 'give exactly one of mobile, email, nationalId' });
+    if (query.reveal !== undefined && query.reason === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['reason'], message: 'is required to reveal a field' });
+    }
+    if (query.reveal === undefined && query.reason !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['reveal'], message: 'is required with a reason' });
     }
   });
-export type SearchCustomersQuery = z.infer<typeof searchCustomersQuery>;
+export type GetCustomerQuery = z.infer<typeof getCustomerQuery>;
 
 export const encodeCursor = (customerId: string): string =>
   Buffer.from(customerId, 'utf8').toString('base64url');

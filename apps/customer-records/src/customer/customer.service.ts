@@ -1,63 +1,24 @@
 import { Injectable } from '@nestjs/common';
 import { BlindIndexer, FieldCipher } from '@warden/crypto';
-import { EventStore, quoteSchema, type CommandMetadata } from '@warden/event-store';
-import { ForbiddenError, toSqlFilter, type Policy, type PolicySqlColumns } from '@warden/security';
-import { DataSource } from 'typeorm';
+import { EventStore, quoteSchema, StreamVersionConflict, type CommandMetadata } from '@warden/event-store';
+import { ForbiddenError, toSqlFilter, type Policy } from '@warden/security';
+import { DataSource, type EntityManager } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
-import { protectSensitive, searchIndex } from './customer-sensitive.util';
+import { protectChanges, protectNames, type EncryptedValues } from './customer-lifecycle.util';
+import type { ArchiveCustomerBody, UpdateCustomerBody } from './customer-lifecycle.dto';
+import { CUSTOMER_POLICY_COLUMNS, customerResourceOf, type CustomerRow } from './customer-query.service';
+import { protectSensitive } from './customer-sensitive.util';
 import { customerFieldLevels, levelledCustomerView, type CustomerPolicyResource } from './customer-view.util';
 import type { CustomerCommand } from './customer.commands';
 import { decide, evolve, initialCustomerState } from './customer.decider';
-import {
-  encodeCursor,
-  SEARCH_FIELDS,
-  type CustomerPage,
-  type CustomerView,
-  type EraseCustomerBody,
-  type RegisterCustomerBody,
-  type SearchCustomersQuery,
-} from './customer.dto';
+import type { CustomerView, EraseCustomerBody, RegisterCustomerBody } from './customer.dto';
 import { CustomerError, CustomerErrorCode } from './customer.exception';
+import { writeCustomerMaskedForms, writeCustomerNames } from './projections/customer-read-model.projection';
 
-const customerDecider = { initialState: initialCustomerState, decide, evolve };
+export const customerDecider = { initialState: initialCustomerState, decide, evolve };
 
-type CustomerRow = {
-  id: string;
-  /** Null once the customer is erased. */
-  name: string | null;
-  company: string | null;
-  tags: string[];
-  classification: string;
-  owner_id: string | null;
-  team_id: string | null;
-  mobile_ciphertext: string | null;
-  email_ciphertext: string | null;
-  national_id_ciphertext: string | null;
-  address_ciphertext: string | null;
-  shared_with: string[];
-  status: string;
-  version: number;
-  created_at: Date;
-  updated_at: Date;
-};
-
-const INDEX_COLUMN = { mobile: 'mobile_index', email: 'email_index', nationalId: 'national_id_index' } as const;
-
-/** The read model's columns for the attributes the policy's record conditions read. */
-const POLICY_COLUMNS: PolicySqlColumns = {
-  ownerId: 'owner_id',
-  teamId: 'team_id',
-  classification: 'classification',
-  sharedWith: 'shared_with',
-};
-
-/** What the policy's record conditions read, from the read model's row. */
-const resourceOf = (row: CustomerRow): CustomerPolicyResource => ({
-  ownerId: row.owner_id,
-  teamId: row.team_id,
-  classification: row.classification,
-  sharedWith: row.shared_with,
-});
+/** How many times `appendToCustomer` decides again after a concurrent write. */
+const APPEND_ATTEMPTS = 5;
 
 export const customerStreamId = (customerId: string): string => `customer-${customerId}`;
 
@@ -71,8 +32,14 @@ export class CustomerService {
   ) {}
 
   /** Load → decide → append, with the stream version read as the expected version. */
-  private async handle(customerId: string, command: CustomerCommand, metadata: CommandMetadata): Promise<number> {
-    return (await this.store.handle(customerStreamId(customerId), customerDecider, command, { metadata })).streamVersion;
+  private async handle(
+    customerId: string,
+    command: CustomerCommand,
+    metadata: CommandMetadata,
+    manager?: EntityManager,
+  ): Promise<number> {
+    return (await this.store.handle(customerStreamId(customerId), customerDecider, command, { metadata, manager }))
+      .streamVersion;
   }
 
   /**
@@ -96,20 +63,142 @@ export class CustomerService {
       throw new ForbiddenError('you may not register a customer with this owner, team or classification');
     }
     const customerId = uuidv7();
-    const { mobile, email, nationalId, address, ...plain } = body;
-    const sensitive = await protectSensitive(customerId, { mobile, email, nationalId, address }, this.cipher, this.indexer);
-    await this.handle(customerId, { type: 'RegisterCustomer', data: { customerId, ...plain, ownerId, sensitive } }, metadata);
+    const { name, company, mobile, email, nationalId, address, ...plain } = body;
+    const sensitive = {
+      ...(await protectSensitive(customerId, { mobile, email, nationalId, address }, this.cipher, this.indexer)),
+      ...(await protectNames(customerId, { name, company }, this.cipher)),
+    };
+    // The event carries name and company encrypted; the read model keeps them in clear, written in
+    // the append's transaction (an inline projection cannot decrypt).
+    await this.dataSource.transaction(async (manager) => {
+      await this.handle(customerId, { type: 'RegisterCustomer', data: { customerId, ...plain, ownerId, sensitive } }, metadata, manager);
+      await writeCustomerNames(manager, this.store.schema, customerId, { name, company });
+      await writeCustomerMaskedForms(manager, this.store.schema, customerId, { mobile, email, nationalId, address });
+    });
     return (await this.findVisible(customerId, policy)) ?? { id: customerId };
   }
 
   /**
-   * A customer the caller may read; one outside their view is not found, exactly like a missing
-   * one. An erased customer in their view is `CUSTOMER_ERASED` (410).
+   * Changes a customer's fields if its stream is still at `expectedVersion` (409
+   * `STREAM_VERSION_CONFLICT` otherwise). The customer must be in the caller's view (404), the
+   * policy must allow updating it (403) and each given field at a level other than `none`; owner
+   * and team changes need the `clear` level on `ownerId` / `teamId`, and the customer as changed
+   * must still be one the caller may update (no giving a customer away beyond one's rights).
+   * Sensitive fields, name and company are compared with their decrypted current values: only the
+   * changed ones are encrypted (and blind-indexed) into `CustomerUpdated`. Answers with the
+   * customer as the caller now sees it and its new version.
    */
-  async get(customerId: string, policy: Policy): Promise<CustomerView> {
+  async update(
+    customerId: string,
+    expectedVersion: number,
+    body: UpdateCustomerBody,
+    metadata: CommandMetadata,
+    policy: Policy,
+  ): Promise<{ view: CustomerView; version: number }> {
+    const row = await this.requireVisibleRow(customerId, policy);
+    const resource = customerResourceOf(row);
+    if (!policy.can('update', 'Customer', resource)) throw new ForbiddenError('you may not update this customer');
+    const given = (Object.keys(body) as Array<keyof UpdateCustomerBody>).filter((field) => body[field] !== undefined);
+    const levels = policy.fieldLevels('update', 'Customer', given, resource);
+    for (const field of given) {
+      const needed = field === 'ownerId' || field === 'teamId' ? 'clear' : 'masked';
+      if (levels[field] === 'none' || (needed === 'clear' && levels[field] !== 'clear')) {
+        throw new ForbiddenError(`you may not change ${field} of this customer`);
+      }
+    }
+    const changed: CustomerPolicyResource = {
+      ...resource,
+      ...(body.ownerId !== undefined && { ownerId: body.ownerId }),
+      ...(body.teamId !== undefined && { teamId: body.teamId }),
+      ...(body.classification !== undefined && { classification: body.classification }),
+    };
+    if (!policy.can('update', 'Customer', changed)) {
+      throw new ForbiddenError('you may not give this customer that owner, team or classification');
+    }
+    const { name, company, mobile, email, nationalId, address, ...plain } = body;
+    const next: EncryptedValues = { name, company, mobile, email, nationalId, address };
+    const sensitive = await protectChanges(customerId, next, await this.currentValues(row, next), this.cipher, this.indexer);
+    const version = await this.dataSource.transaction(async (manager) => {
+      const command = { type: 'UpdateCustomer' as const, data: { customerId, expectedVersion, ...plain, sensitive } };
+      const after = await this.handle(customerId, command, metadata, manager);
+      await writeCustomerNames(manager, this.store.schema, customerId, {
+        name: sensitive.name ? name : undefined,
+        company: sensitive.company ? company : undefined,
+      });
+      // The masked form of each sensitive field this update set (null: cleared), from its new value.
+      await writeCustomerMaskedForms(manager, this.store.schema, customerId, {
+        mobile: sensitive.mobile === undefined ? undefined : sensitive.mobile && (mobile ?? null),
+        email: sensitive.email === undefined ? undefined : sensitive.email && (email ?? null),
+        nationalId: sensitive.nationalId === undefined ? undefined : sensitive.nationalId && (nationalId ?? null),
+        address: sensitive.address === undefined ? undefined : sensitive.address && (address ?? null),
+      });
+      return after;
+    });
+    return { view: (await this.findVisible(customerId, policy)) ?? { id: customerId }, version };
+  }
+
+  /** Archives a customer in the caller's view (404) that the policy lets them update (403). */
+  async archive(
+    customerId: string,
+    body: ArchiveCustomerBody,
+    metadata: CommandMetadata,
+    policy: Policy,
+  ): Promise<{ view: CustomerView; version: number }> {
+    const row = await this.requireVisibleRow(customerId, policy);
+    if (!policy.can('update', 'Customer', customerResourceOf(row))) throw new ForbiddenError('you may not archive this customer');
+    const version = await this.appendToCustomer(customerId, { type: 'ArchiveCustomer', data: { customerId, reason: body.reason } }, metadata);
+    return { view: (await this.findVisible(customerId, policy)) ?? { id: customerId }, version };
+  }
+
+  /**
+   * Load → decide → append for a command that does not depend on a version the client read
+   * (notes, transactions, consents, owner changes): a concurrent write to the stream makes it
+   * decide again on the new state, a few times, instead of failing.
+   */
+  async appendToCustomer(
+    customerId: string,
+    command: CustomerCommand,
+    metadata: CommandMetadata,
+    manager?: EntityManager,
+  ): Promise<number> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await this.handle(customerId, command, metadata, manager);
+      } catch (error) {
+        if (!(error instanceof StreamVersionConflict) || attempt >= APPEND_ATTEMPTS) throw error;
+      }
+    }
+  }
+
+  /**
+   * The customer's row when it is in the caller's `read` view: 404 outside it (like a missing
+   * one), 410 once erased. For the write paths of this service (notes, transactions, consents,
+   * subject access).
+   */
+  async requireVisibleRow(customerId: string, policy: Policy): Promise<CustomerRow> {
     const row = await this.findVisibleRow(customerId, policy);
     if (!row) throw new CustomerError(CustomerErrorCode.NotFound, `customer ${customerId} not found`);
-    return this.toView(row, policy);
+    if (row.status === 'erased') throw new CustomerError(CustomerErrorCode.Erased, `customer ${customerId} has been erased`);
+    return row;
+  }
+
+  /** The current clear values of the encrypted fields about to be set (only those). */
+  private async currentValues(row: CustomerRow, next: EncryptedValues): Promise<EncryptedValues> {
+    const tokens = {
+      mobile: row.mobile_ciphertext,
+      email: row.email_ciphertext,
+      nationalId: row.national_id_ciphertext,
+      address: row.address_ciphertext,
+    };
+    const current: EncryptedValues = {};
+    if (next.name !== undefined) current.name = row.name;
+    if (next.company !== undefined) current.company = row.company;
+    for (const field of ['mobile', 'email', 'nationalId', 'address'] as const) {
+      const token = tokens[field];
+      if (next[field] === undefined) continue;
+      current[field] = token ? await this.cipher.decrypt(row.id, field, token) : null;
+    }
+    return current;
   }
 
   /**
@@ -126,7 +215,7 @@ export class CustomerService {
   async erase(customerId: string, body: EraseCustomerBody, metadata: CommandMetadata, policy: Policy): Promise<void> {
     const row = await this.findVisibleRow(customerId, policy);
     if (!row) throw new CustomerError(CustomerErrorCode.NotFound, `customer ${customerId} not found`);
-    if (!policy.can('delete', 'Customer', resourceOf(row))) throw new ForbiddenError('you may not erase this customer');
+    if (!policy.can('delete', 'Customer', customerResourceOf(row))) throw new ForbiddenError('you may not erase this customer');
     try {
       await this.handle(customerId, { type: 'EraseCustomer', data: { customerId, ...body } }, metadata);
     } catch (error) {
@@ -136,24 +225,6 @@ export class CustomerService {
     await this.cipher.shred(customerId);
   }
 
-  /** Exact search through one blind index, within the caller's view, paged by id. */
-  async search(query: SearchCustomersQuery, policy: Policy): Promise<CustomerPage> {
-    const field = SEARCH_FIELDS.find((name) => query[name] !== undefined);
-    if (!field) throw new Error('search without a field (the query schema requires one)');
-    const index = searchIndex(this.indexer, field, query[field] ?? '');
-    const visible = toSqlFilter(policy, 'read', 'Customer', { columns: POLICY_COLUMNS, paramOffset: 3 });
-    const rows: CustomerRow[] = await this.dataSource.query(
-      `SELECT * FROM ${this.quotedSchema}.customers
-       WHERE ${INDEX_COLUMN[field]} = $1 AND status <> 'erased' AND ($2::uuid IS NULL OR id > $2::uuid) AND (${visible.sql})
-       ORDER BY id LIMIT $3`,
-      [index, query.cursor ?? null, query.limit + 1, ...visible.params],
-    );
-    const page = rows.slice(0, query.limit);
-    const items = await Promise.all(page.map((row) => this.toView(row, policy)));
-    const more = rows.length > query.limit;
-    return { items, nextCursor: more ? encodeCursor(page[page.length - 1].id) : null };
-  }
-
   private async findVisible(customerId: string, policy: Policy): Promise<CustomerView | null> {
     const row = await this.findVisibleRow(customerId, policy);
     return row ? this.toView(row, policy) : null;
@@ -161,7 +232,7 @@ export class CustomerService {
 
   /** The row only when the policy's SQL filter selects it (never filtered after loading). */
   private async findVisibleRow(customerId: string, policy: Policy): Promise<CustomerRow | null> {
-    const visible = toSqlFilter(policy, 'read', 'Customer', { columns: POLICY_COLUMNS, paramOffset: 1 });
+    const visible = toSqlFilter(policy, 'read', 'Customer', { columns: CUSTOMER_POLICY_COLUMNS, paramOffset: 1 });
     const rows: CustomerRow[] = await this.dataSource.query(
       `SELECT * FROM ${this.quotedSchema}.customers WHERE id = $1 AND (${visible.sql})`,
       [customerId, ...visible.params],
@@ -194,7 +265,7 @@ export class CustomerService {
         nationalId: row.national_id_ciphertext,
         address: row.address_ciphertext,
       },
-      customerFieldLevels(policy, resourceOf(row)),
+      customerFieldLevels(policy, customerResourceOf(row)),
       this.cipher,
     );
   }

@@ -12,8 +12,9 @@ export type StubUser = { roles: string[]; teamIds?: string[]; clearance?: Classi
 /**
  * A stand-in for the authorization service's `GET /v1/users/:id/ability` in tests of
  * customer-records: a real HTTP server answering `compileAbility` output over `DEFAULT_ROLES`.
- * Like the real endpoint it requires a bearer token whose subject is the user asked about (the
- * token is not verified here: the app under test has verified it already). Unknown users are 404
+ * Like the real endpoint it requires a bearer token whose subject is the user asked about, or a
+ * service principal's (`system:…`) (the token is not verified here: the app under test has
+ * verified it already). Unknown users are 404
  * unless a `fallback` is given.
  */
 export class AbilityStub {
@@ -37,7 +38,8 @@ export class AbilityStub {
       if (!token) return void res.writeHead(401).end();
       const subject = (JSON.parse(Buffer.from(token[1], 'base64url').toString('utf8')) as { sub?: string })
         .sub;
-      if (subject !== userId) return void res.writeHead(403).end();
+      // A service principal (`system:<client>`) may read any user's ability, as the real endpoint allows.
+      if (subject !== userId && !subject?.startsWith('system:')) return void res.writeHead(403).end();
       const user = known.get(userId) ?? fallback;
       if (!user) return void res.writeHead(404).end();
       const now = new Date();

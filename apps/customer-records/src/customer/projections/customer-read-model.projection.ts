@@ -1,21 +1,73 @@
-import type { CustomerErasedData, CustomerEvent, CustomerRegisteredData, EventEnvelope } from '@warden/contracts';
+import type {
+  CustomerErasedData,
+  CustomerEvent,
+  CustomerOwnerChangedData,
+  CustomerRegisteredData,
+  CustomerUpdatedData,
+  EventEnvelope,
+} from '@warden/contracts';
 import { quoteSchema, type InlineProjection } from '@warden/event-store';
-import type { MigrationInterface, QueryRunner } from 'typeorm';
+import type { EntityManager, MigrationInterface, QueryRunner } from 'typeorm';
+import { maskSensitive } from '../customer-sensitive.util';
+import type { SensitiveInput } from '../customer.dto';
+
+/** Every event of a customer's stream: each one moves the row's `version` (the `ETag`). */
+const CUSTOMER_EVENT_TYPES = [
+  'CustomerRegistered',
+  'CustomerUpdated',
+  'CustomerArchived',
+  'CustomerNoteAdded',
+  'CustomerTransactionRecorded',
+  'ConsentGranted',
+  'ConsentWithdrawn',
+  'CustomerOwnerChanged',
+  'CustomerShared',
+  'CustomerUnshared',
+  'CustomerErased',
+] as const satisfies ReadonlyArray<CustomerEvent['type']>;
+
+/** The read model's ciphertext (and blind index) columns of each encrypted field it keeps. */
+const SENSITIVE_COLUMNS = {
+  mobile: ['mobile_ciphertext', 'mobile_index'],
+  email: ['email_ciphertext', 'email_index'],
+  nationalId: ['national_id_ciphertext', 'national_id_index'],
+  address: ['address_ciphertext'],
+} as const;
+
+/** The read model's masked-form column of each sensitive field (see `writeCustomerMaskedForms`). */
+export const MASKED_FORM_COLUMNS = {
+  mobile: 'mobile_masked',
+  email: 'email_masked',
+  nationalId: 'national_id_masked',
+  address: 'address_masked',
+} as const satisfies Record<keyof SensitiveInput, string>;
 
 /**
  * `customers`: one row per customer, kept in the transaction that appends its events. Sensitive
- * fields are stored as ciphertexts (and blind indexes for exact search), never in clear. An erased
+ * fields are stored as ciphertexts (and blind indexes for exact search), never in clear. Name and
+ * company are kept in clear for lists and search (`q`), but since registration v3 the events carry
+ * them encrypted only, which an inline projection cannot read: the service writes them (see
+ * `writeCustomerNames`) in the transaction of the append, after the projection ran. An erased
  * customer keeps only what audit needs: id, status, version, timestamps, classification, owner,
- * team and shares; its name, company, tags, ciphertexts and blind indexes are cleared.
+ * team and shares; its name, company, tags, ciphertexts, blind indexes and masked forms are cleared.
+ *
+ * Masked forms (`<field>_masked`) cannot be computed here either (no plaintext): a changed
+ * sensitive field's masked form is set to NULL with its new ciphertext, and the service writes the
+ * new one (`writeCustomerMaskedForms`) in the same transaction; NULL makes readers decrypt.
  */
 export function customerReadModelProjection(schema: string): InlineProjection {
   const s = quoteSchema(schema);
   return {
     name: 'customer-read-model',
-    handles: ['CustomerRegistered', 'CustomerErased'],
+    handles: CUSTOMER_EVENT_TYPES,
     async apply(events: readonly EventEnvelope[], manager) {
       for (const event of events) {
         const type = event.type as CustomerEvent['type'];
+        const touch = (customerId: string, set = '', params: unknown[] = []) =>
+          manager.query(
+            `UPDATE ${s}.customers SET ${set}version = $2, updated_at = $3 WHERE id = $1`,
+            [customerId, event.streamVersion, event.occurredAt, ...params],
+          );
         switch (type) {
           case 'CustomerRegistered': {
             const data = event.data as CustomerRegisteredData;
@@ -25,19 +77,51 @@ export function customerReadModelProjection(schema: string): InlineProjection {
                  created_at, updated_at, mobile_ciphertext, mobile_index, email_ciphertext, email_index,
                  national_id_ciphertext, national_id_index, address_ciphertext)
                VALUES ($1, $2, $3, $4, $5, $6, $7, 'active', $8, $9, $9, $10, $11, $12, $13, $14, $15, $16)`,
-              [data.customerId, data.name, data.company, data.tags, data.classification, data.ownerId, data.teamId,
-                event.streamVersion, event.occurredAt, mobile?.ciphertext ?? null, mobile?.index ?? null,
+              [data.customerId, data.name ?? null, data.company ?? null, data.tags, data.classification, data.ownerId,
+                data.teamId, event.streamVersion, event.occurredAt, mobile?.ciphertext ?? null, mobile?.index ?? null,
                 email?.ciphertext ?? null, email?.index ?? null, nationalId?.ciphertext ?? null,
                 nationalId?.index ?? null, address?.ciphertext ?? null],
             );
             break;
           }
+          case 'CustomerUpdated':
+            await applyUpdate(manager, s, event.data as CustomerUpdatedData, event);
+            break;
+          case 'CustomerArchived':
+            await touch((event.data as { customerId: string }).customerId, `status = 'archived', `);
+            break;
+          case 'CustomerOwnerChanged': {
+            const data = event.data as CustomerOwnerChangedData;
+            await touch(data.customerId, 'owner_id = $4, ', [data.toOwnerId]);
+            break;
+          }
+          case 'CustomerShared': {
+            const data = event.data as { customerId: string; userId: string };
+            await touch(
+              data.customerId,
+              'shared_with = CASE WHEN $4 = ANY(shared_with) THEN shared_with ELSE array_append(shared_with, $4) END, ',
+              [data.userId],
+            );
+            break;
+          }
+          case 'CustomerUnshared': {
+            const data = event.data as { customerId: string; userId: string };
+            await touch(data.customerId, 'shared_with = array_remove(shared_with, $4), ', [data.userId]);
+            break;
+          }
+          case 'CustomerNoteAdded':
+          case 'CustomerTransactionRecorded':
+          case 'ConsentGranted':
+          case 'ConsentWithdrawn':
+            await touch((event.data as { customerId: string }).customerId);
+            break;
           case 'CustomerErased': {
             const data = event.data as CustomerErasedData;
             await manager.query(
               `UPDATE ${s}.customers SET status = 'erased', name = NULL, company = NULL, tags = '{}',
                  mobile_ciphertext = NULL, mobile_index = NULL, email_ciphertext = NULL, email_index = NULL,
                  national_id_ciphertext = NULL, national_id_index = NULL, address_ciphertext = NULL,
+                 mobile_masked = NULL, email_masked = NULL, national_id_masked = NULL, address_masked = NULL,
                  version = $2, updated_at = $3
                WHERE id = $1`,
               [data.customerId, event.streamVersion, event.occurredAt],
@@ -52,6 +136,86 @@ export function customerReadModelProjection(schema: string): InlineProjection {
       }
     },
   };
+}
+
+/** Only the columns of the fields that changed; a cleared sensitive field clears its index too. */
+async function applyUpdate(
+  manager: EntityManager,
+  s: string,
+  data: CustomerUpdatedData,
+  event: EventEnvelope,
+): Promise<void> {
+  const params: unknown[] = [data.customerId, event.streamVersion, event.occurredAt];
+  const sets: string[] = [];
+  const set = (column: string, value: unknown) => {
+    params.push(value);
+    sets.push(`${column} = $${params.length}`);
+  };
+  if (data.tags !== undefined) set('tags', data.tags);
+  if (data.classification !== undefined) set('classification', data.classification);
+  if (data.ownerId !== undefined) set('owner_id', data.ownerId);
+  if (data.teamId !== undefined) set('team_id', data.teamId);
+  for (const [field, columns] of Object.entries(SENSITIVE_COLUMNS)) {
+    const value = data.sensitive?.[field as keyof typeof SENSITIVE_COLUMNS];
+    if (value === undefined) continue;
+    set(columns[0], value?.ciphertext ?? null);
+    if (columns.length === 2) set(columns[1], value && 'index' in value ? value.index : null);
+    // The old masked form no longer matches: unknown until the service writes the new one.
+    sets.push(`${MASKED_FORM_COLUMNS[field as keyof typeof SENSITIVE_COLUMNS]} = NULL`);
+  }
+  // A cleared company: cleared here; a new name or company is written by the service in clear.
+  if (data.sensitive?.company === null) sets.push('company = NULL');
+  await manager.query(
+    `UPDATE ${s}.customers SET ${[...sets, 'version = $2', 'updated_at = $3'].join(', ')} WHERE id = $1`,
+    params,
+  );
+}
+
+/**
+ * Writes a customer's name and company in clear into the read model, in the transaction of the
+ * append that set them (a v3 registration or an update), so that lists and `q` search read them.
+ * `undefined` leaves a column as it is.
+ */
+export async function writeCustomerNames(
+  manager: EntityManager,
+  schema: string,
+  customerId: string,
+  names: { name?: string; company?: string | null },
+): Promise<void> {
+  const params: unknown[] = [customerId];
+  const sets: string[] = [];
+  for (const [column, value] of Object.entries(names)) {
+    if (value === undefined) continue;
+    params.push(value);
+    sets.push(`${column === 'name' ? 'name' : 'company'} = $${params.length}`);
+  }
+  if (sets.length === 0) return;
+  await manager.query(`UPDATE ${quoteSchema(schema)}.customers SET ${sets.join(', ')} WHERE id = $1`, params);
+}
+
+/**
+ * Writes the masked forms (`maskSensitive`) of the sensitive fields a registration or an update
+ * just set, from their plaintext, in the transaction of that append and after the projection ran
+ * (which set them to NULL). `undefined` leaves a field's masked form as it is; `null` (a cleared
+ * field) stores NULL. With them a read at the `masked` level needs no data key (see
+ * `levelledCustomerViewSync`); erasure clears them with the row.
+ */
+export async function writeCustomerMaskedForms(
+  manager: EntityManager,
+  schema: string,
+  customerId: string,
+  values: Partial<Record<keyof SensitiveInput, string | null>>,
+): Promise<void> {
+  const params: unknown[] = [customerId];
+  const sets: string[] = [];
+  for (const field of Object.keys(MASKED_FORM_COLUMNS) as Array<keyof SensitiveInput>) {
+    const value = values[field];
+    if (value === undefined) continue;
+    params.push(value === null ? null : maskSensitive[field](value));
+    sets.push(`${MASKED_FORM_COLUMNS[field]} = $${params.length}`);
+  }
+  if (sets.length === 0) return;
+  await manager.query(`UPDATE ${quoteSchema(schema)}.customers SET ${sets.join(', ')} WHERE id = $1`, params);
 }
 
 export function customerReadModelMigrations(schema: string): Array<new () => MigrationInterface> {
@@ -136,10 +300,39 @@ export function customerReadModelMigrations(schema: string): Array<new () => Mig
       await queryRunner.query(`ALTER TABLE ${s}.customers ALTER COLUMN name SET NOT NULL`);
     }
   }
+  /**
+   * The masked form of each sensitive field (`maskSensitive` of its plaintext), kept next to its
+   * ciphertext so that a read at the `masked` level — list pages, the exports stream — needs no
+   * data key and no decryption. They are written beside the projection from the plaintext
+   * (`writeCustomerMaskedForms`: by the service as it encrypts a value, by the read-model rebuild
+   * as it decrypts one); the projection sets a field's masked form to NULL when its
+   * ciphertext changes and all of them when the customer is erased. NULL means "not known": the
+   * reader then decrypts and masks, as before these columns existed (rows written before them, or
+   * by a path that does not fill them). A masked form never holds the full value (see
+   * `maskSensitive`); it is personal data all the same, and goes with the row on erasure.
+   */
+  class CustomerMaskedForms1766200000000 implements MigrationInterface {
+    name = 'CustomerMaskedForms1766200000000';
+    async up(queryRunner: QueryRunner): Promise<void> {
+      await queryRunner.query(`
+        ALTER TABLE ${s}.customers
+          ADD COLUMN IF NOT EXISTS mobile_masked text,
+          ADD COLUMN IF NOT EXISTS email_masked text,
+          ADD COLUMN IF NOT EXISTS national_id_masked text,
+          ADD COLUMN IF NOT EXISTS address_masked text`);
+    }
+    async down(queryRunner: QueryRunner): Promise<void> {
+      await queryRunner.query(`
+        ALTER TABLE ${s}.customers
+          DROP COLUMN IF EXISTS mobile_masked, DROP COLUMN IF EXISTS email_masked,
+          DROP COLUMN IF EXISTS national_id_masked, DROP COLUMN IF EXISTS address_masked`);
+    }
+  }
   return [
     CustomerReadModel1764375000000,
     CustomerSensitiveFields1764800000001,
     CustomerSharedWith1764900000000,
     CustomerErasure1765000000000,
+    CustomerMaskedForms1766200000000,
   ];
 }
