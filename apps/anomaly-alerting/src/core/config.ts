@@ -1,0 +1,42 @@
+import { StaticKeyProvider } from '@warden/crypto';
+import { baseConfigSchema, loadConfig, portSchema } from '@warden/platform';
+import { z } from 'zod';
+
+export const anomalyAlertingConfigSchema = baseConfigSchema.extend({
+  ANOMALY_ALERTING_PORT: portSchema(3005),
+  ANOMALY_ALERTING_DB_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]*$/).default('anomaly_alerting'),
+  /** Prefix of the detection state's Redis keys (windows, baselines, first-seen sets). */
+  ANOMALY_ALERTING_REDIS_PREFIX: z.string().regex(/^[\w:.-]*$/).default('warden:aa:'),
+  /** How long a processed event's memo is kept in Redis, so a redelivery is not counted twice. */
+  ANOMALY_ALERTING_MEMO_TTL_SECONDS: z.coerce.number().int().min(60).default(24 * 3600),
+  /** Events of one partition handled in one Postgres transaction at most (detection consumer batch mode). */
+  ANOMALY_ALERTING_BATCH_SIZE: z.coerce.number().int().min(1).max(5000).default(500),
+  /** Partitions one instance handles at once (each batch its own transaction). */
+  ANOMALY_ALERTING_PARTITIONS_CONCURRENTLY: z.coerce.number().int().min(1).max(32).default(3),
+  /** The detection consumer's group session: an instance silent this long (killed) has its partitions reassigned. */
+  ANOMALY_ALERTING_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6000).max(300_000).default(30_000),
+  /** Keyring `1:<base64 32 bytes>,…`: wraps the data keys that encrypt webhook secrets. */
+  WARDEN_KEKS: z.string({ message: 'is required (keyring "1:<base64 of 32 random bytes>")' }).superRefine((value, ctx) => {
+    try {
+      StaticKeyProvider.fromKeyring(value);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: (error as Error).message });
+    }
+  }),
+  /** The authorization service, for automated responses. */
+  AUTHORIZATION_URL: z
+    .url({ protocol: /^https?$/, message: 'must be an http(s):// URL' })
+    .transform((url) => url.replace(/\/+$/, ''))
+    .default('http://127.0.0.1:3001'),
+  /** This service's client credentials for automated responses (`system:anomaly-alerting`); without them responses wait. */
+  SERVICE_CLIENT_ID: z.string().min(1).default('anomaly-alerting'),
+  SERVICE_CLIENT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  /** Webhook URLs must be https unless this is on (development and tests post to http://127.0.0.1). */
+  WEBHOOKS_ALLOW_HTTP: z.stringbool().default(false),
+  /** Attempts per webhook delivery before it is given up (back-off doubles from 1 s, capped at 5 min). */
+  WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
+});
+export type AnomalyAlertingConfig = z.infer<typeof anomalyAlertingConfigSchema>;
+
+export const loadAnomalyAlertingConfig = (env: NodeJS.ProcessEnv = process.env): AnomalyAlertingConfig =>
+  loadConfig(anomalyAlertingConfigSchema, env);

@@ -1,0 +1,144 @@
+import { testEnv, uniqueName } from '@warden/testing';
+import Redis from 'ioredis';
+import { randomUUID } from 'node:crypto';
+import { DAY_MS, settingsWith, T0 } from '../test/detection-fixtures';
+import { Detector } from './detector';
+import { DEFAULT_RULE_SETTINGS } from './rule-settings';
+import type { LoginFailedSignal, LoginSucceededSignal } from './signal.types';
+import { DetectionStateStore } from './state/detection-state.store';
+
+/** The detector over a real Redis: two "instances" (clients) share one state; redeliveries count once. */
+describe('Detector with Redis state', () => {
+  let a: Redis;
+  let b: Redis;
+  let detectorA: Detector;
+  let detectorB: Detector;
+  const prefix = `${uniqueName('aa-test')}:`;
+
+  beforeAll(() => {
+    a = new Redis(testEnv().redisUrl);
+    b = new Redis(testEnv().redisUrl);
+    detectorA = new Detector(new DetectionStateStore(a, { prefix, memoTtlSeconds: 600 }));
+    detectorB = new Detector(new DetectionStateStore(b, { prefix, memoTtlSeconds: 600 }));
+  });
+  afterAll(async () => {
+    const keys = await a.keys(`${prefix}*`);
+    if (keys.length) await a.del(...keys);
+    a.disconnect();
+    b.disconnect();
+  });
+
+  const failure = (userId: string, i: number, network = '198.51.100.0/24'): LoginFailedSignal => ({
+    kind: 'login-failed',
+    eventId: randomUUID(),
+    at: T0 + i * 1000,
+    userId,
+    userKey: userId,
+    network,
+  });
+
+  it('counts failures from two instances together and fires brute-force at the tenth', async () => {
+    const user = randomUUID();
+    const fired: number[] = [];
+    for (let i = 1; i <= 10; i += 1) {
+      const detector = i % 2 ? detectorA : detectorB;
+      const findings = await detector.detect(failure(user, i), DEFAULT_RULE_SETTINGS);
+      if (findings.some((f) => f.rule === 'brute-force')) fired.push(i);
+    }
+    expect(fired).toEqual([10]);
+  });
+
+  it('fires when the tenth failure processed is not the latest (events out of order across partitions)', async () => {
+    const user = randomUUID();
+    const fired: number[] = [];
+    for (let i = 10; i >= 1; i -= 1) {
+      const findings = await detectorA.detect(failure(user, i), DEFAULT_RULE_SETTINGS);
+      if (findings.some((f) => f.rule === 'brute-force')) fired.push(i);
+    }
+    expect(fired).toEqual([1]);
+  });
+
+  it('counts a redelivered event once and answers it the same way', async () => {
+    const user = randomUUID();
+    const settings = settingsWith('brute-force', { thresholds: { failures: 3 } });
+    const first = failure(user, 1);
+    await detectorA.detect(first, settings);
+    await detectorB.detect(first, settings); // redelivered to the other instance
+    const again = await detectorA.detect(first, settings);
+    expect(again).toEqual([]);
+    const second = await detectorA.detect(failure(user, 2), settings);
+    expect(second.filter((f) => f.rule === 'brute-force')).toEqual([]);
+    const third = await detectorB.detect(failure(user, 3), settings);
+    expect(third.filter((f) => f.rule === 'brute-force')).toHaveLength(1);
+    // The tenth delivery of the third failure gives the same finding, and counts nothing more.
+    expect(await detectorA.detect({ ...failure(user, 3), eventId: third[0].evidence[0] }, settings)).toEqual(third);
+  });
+
+  it('fires new-device only after the learning period, once per device', async () => {
+    const user = randomUUID();
+    const login = (i: number, deviceId: string, at: number): LoginSucceededSignal => ({
+      kind: 'login-succeeded',
+      eventId: randomUUID(),
+      at,
+      userId: user,
+      ip: '81.2.69.142',
+      network: '81.2.69.0/24',
+      deviceId,
+      country: 'GB',
+      location: null,
+    });
+    // Eleven logins over 10 days from one laptop; a new phone on day 2 is still "learning".
+    for (let i = 0; i < 11; i += 1) {
+      const findings = await detectorA.detect(login(i, i === 2 ? 'phone' : 'laptop', T0 + i * DAY_MS), DEFAULT_RULE_SETTINGS);
+      expect(findings.filter((f) => f.rule === 'new-device')).toEqual([]);
+    }
+    const tablet = await detectorB.detect(login(12, 'tablet', T0 + 12 * DAY_MS), DEFAULT_RULE_SETTINGS);
+    expect(tablet.map((f) => f.rule)).toContain('new-device');
+    const tabletAgain = await detectorA.detect(login(13, 'tablet', T0 + 13 * DAY_MS), DEFAULT_RULE_SETTINGS);
+    expect(tabletAgain.map((f) => f.rule)).not.toContain('new-device');
+    const phone = await detectorA.detect(login(14, 'phone', T0 + 14 * DAY_MS), DEFAULT_RULE_SETTINGS);
+    expect(phone.map((f) => f.rule)).not.toContain('new-device');
+  });
+
+  it('counts distinct users per network for password spray', async () => {
+    const network = `203.0.${Math.floor(Math.random() * 250)}.0/24`;
+    let fired = 0;
+    for (let i = 0; i < 12; i += 1) {
+      // The same user twice does not count twice.
+      const user = i === 5 ? 'name:repeat' : i === 6 ? 'name:repeat' : `name:${randomUUID()}`;
+      const findings = await detectorA.detect(
+        { ...failure(user, i, network), userId: null, userKey: user },
+        DEFAULT_RULE_SETTINGS,
+      );
+      if (findings.some((f) => f.rule === 'password-spray')) fired = fired || i + 1;
+    }
+    expect(fired).toBe(11); // the 11th failure is the 10th distinct user
+  });
+
+  it('sums exported rows over the window against the previous 14 days', async () => {
+    const user = randomUUID();
+    const exported = (rows: number, at: number) =>
+      detectorA.detect(
+        { kind: 'export-completed', eventId: randomUUID(), at, userId: user, exportId: randomUUID(), rowCount: rows, clearFields: [] },
+        DEFAULT_RULE_SETTINGS,
+      );
+    expect(await exported(300, T0 - 5 * DAY_MS)).toEqual([]);
+    expect(await exported(300, T0)).toEqual([]);
+    const over = await exported(301, T0 + 60_000);
+    expect(over.map((f) => f.rule)).toEqual(['bulk-export']);
+    expect(over[0].evidence).toHaveLength(2);
+  });
+
+  it('learns the usual viewing peak per day and fires mass-viewing far above it', async () => {
+    const user = randomUUID();
+    const view = (customers: number, at: number) =>
+      detectorA.detect(
+        { kind: 'customers-accessed', eventId: randomUUID(), at, userId: user, customers, reveals: 0 },
+        DEFAULT_RULE_SETTINGS,
+      );
+    for (let day = 5; day >= 1; day -= 1) expect(await view(40, T0 - day * DAY_MS)).toEqual([]);
+    expect(await view(100, T0)).toEqual([]);
+    const burst = await view(60, T0 + 60_000); // 160 in the window: over 3 × 40 and over 150
+    expect(burst.map((f) => f.rule)).toEqual(['mass-viewing']);
+  });
+});

@@ -1,0 +1,93 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { quoteSchema } from '@warden/event-store';
+import { CONFIG } from '@warden/platform';
+import { DataSource } from 'typeorm';
+import type { AuditConfig } from '../core/config';
+import { toItem, type TrailItem, type TrailRow } from '../search/trail-query.util';
+import { summarizeActivity, type UserActivitySummary } from './activity-summary.util';
+
+/** Events read for one activity request at most; `truncated` says when there were more. */
+const MAX_EVENTS = 20_000;
+const TIMELINE = 500;
+
+export type UserActivity = {
+  userId: string;
+  from: string;
+  to: string;
+  summary: UserActivitySummary;
+  /** Newest first, at most 500 events. */
+  timeline: TrailItem[];
+  eventCount: number;
+  truncated: boolean;
+};
+
+export type CustomerAccess = {
+  customerId: string;
+  readers: Array<{ userId: string; views: number; reveals: number; listings: number; other: number; lastAt: string }>;
+  items: TrailItem[];
+  truncated: boolean;
+};
+
+const ACCESS_TYPES = new Set(['CustomerViewed', 'SensitiveFieldRevealed', 'CustomersListed', 'CustomersSearched', 'SubjectAccessProvided']);
+
+@Injectable()
+export class ActivityService {
+  private readonly s: string;
+
+  constructor(
+    @Inject(CONFIG) config: AuditConfig,
+    private readonly dataSource: DataSource,
+  ) {
+    this.s = quoteSchema(config.AUDIT_DB_SCHEMA);
+  }
+
+  async userActivity(userId: string, days: number, now = new Date()): Promise<UserActivity> {
+    const from = new Date(now.getTime() - days * 86_400_000);
+    const rows: TrailRow[] = await this.dataSource.query(
+      `SELECT position, topic, indexed_at, occurred_at, envelope FROM ${this.s}.trail
+       WHERE (actor_id = $1 OR user_id = $1) AND occurred_at >= $2 AND occurred_at <= $3
+       ORDER BY occurred_at DESC, position DESC LIMIT $4`,
+      [userId, from, now, MAX_EVENTS + 1],
+    );
+    const items = rows.slice(0, MAX_EVENTS).map(toItem);
+    return {
+      userId,
+      from: from.toISOString(),
+      to: now.toISOString(),
+      summary: summarizeActivity(userId, items.map((i) => i.event)),
+      timeline: items.slice(0, TIMELINE),
+      eventCount: items.length,
+      truncated: rows.length > MAX_EVENTS,
+    };
+  }
+
+  /** Who viewed, revealed, listed or exported a customer (subject access requests). */
+  async customerAccess(customerId: string, range: { from?: string; to?: string; limit: number }): Promise<CustomerAccess> {
+    const rows: TrailRow[] = await this.dataSource.query(
+      `SELECT position, topic, indexed_at, occurred_at, envelope FROM ${this.s}.trail
+       WHERE (customer_id = $1 OR (envelope -> 'data' -> 'customerIds') @> jsonb_build_array($1::text))
+         AND ($2::timestamptz IS NULL OR occurred_at >= $2) AND ($3::timestamptz IS NULL OR occurred_at < $3)
+       ORDER BY occurred_at DESC, position DESC LIMIT $4`,
+      [customerId, range.from ?? null, range.to ?? null, range.limit + 1],
+    );
+    const items = rows.slice(0, range.limit).map(toItem);
+    const readers = new Map<string, CustomerAccess['readers'][number]>();
+    for (const { event } of items) {
+      if (!ACCESS_TYPES.has(event.type)) continue;
+      const id = event.actor.userId;
+      const r = readers.get(id) ?? { userId: id, views: 0, reveals: 0, listings: 0, other: 0, lastAt: event.occurredAt };
+      if (event.type === 'CustomerViewed') r.views += 1;
+      else if (event.type === 'SensitiveFieldRevealed') r.reveals += 1;
+      else if (event.type === 'CustomersListed' || event.type === 'CustomersSearched') r.listings += 1;
+      else r.other += 1;
+      if (event.occurredAt > r.lastAt) r.lastAt = event.occurredAt;
+      readers.set(id, r);
+    }
+    return {
+      customerId,
+      readers: [...readers.values()].sort((a, b) => b.views + b.reveals - (a.views + a.reveals) || a.userId.localeCompare(b.userId)),
+      items,
+      truncated: rows.length > range.limit,
+    };
+  }
+}

@@ -1,0 +1,68 @@
+import { compileAbility, createPolicy, DEFAULT_ROLES_BY_NAME, type RoleDefinition } from '@warden/security';
+import { chainOf } from '../test/trail-fixtures';
+import { maskEvent, maskIp, trailFieldLevels, loweredFields } from './trail-masking.util';
+
+const policyOf = (roles: string[], extra: Record<string, RoleDefinition> = {}) =>
+  createPolicy(
+    compileAbility({
+      user: { userId: '0190a0a0-0000-7000-8000-000000000001', roles, teamIds: [], clearance: 'restricted', status: 'active' },
+      roles: { ...DEFAULT_ROLES_BY_NAME, ...extra },
+      grants: [],
+      now: new Date('2026-11-29T00:00:00Z'),
+      policyVersion: 0,
+    }),
+  );
+
+const [login] = chainOf('session-x', [
+  {
+    type: 'LoginSucceeded',
+    data: { userId: 'u-1', sessionId: 's-1', mfa: true, geo: { country: 'NL', city: 'Amsterdam', asn: 1136, asnOrg: 'KPN' } },
+    actor: { userId: 'u-1', ip: '198.51.100.7', userAgent: 'Mozilla/5.0 (X11)', deviceId: 'device-7' },
+  },
+]);
+
+describe('trail fields at the reader’s level', () => {
+  it('an auditor and a security officer see network and device data in clear: the event is returned as stored', () => {
+    for (const role of ['auditor', 'security_officer']) {
+      const levels = trailFieldLevels(policyOf([role]));
+      expect(levels).toEqual({ ip: 'clear', userAgent: 'clear', deviceId: 'clear', geo: 'clear' });
+      expect(maskEvent(login, levels)).toBe(login);
+      expect(loweredFields(levels)).toEqual([]);
+    }
+  });
+
+  it('an administrator, granted nothing on AuditLog by the policy, sees none of them; the rest of the event is kept', () => {
+    const levels = trailFieldLevels(policyOf(['admin']));
+    expect(levels).toEqual({ ip: 'none', userAgent: 'none', deviceId: 'none', geo: 'none' });
+    const seen = maskEvent(login, levels);
+    expect(seen.actor).toEqual({ ...login.actor, ip: null, userAgent: null, deviceId: null });
+    expect(seen.data).toEqual({ ...login.data, geo: null });
+    expect(seen).toMatchObject({ eventId: login.eventId, hash: login.hash, type: 'LoginSucceeded' });
+    expect(JSON.stringify(seen)).not.toMatch(/198\.51|Mozilla|device-7|Amsterdam/);
+    expect(loweredFields(levels)).toEqual(['ip', 'userAgent', 'deviceId', 'geo']);
+    // The stored event is not touched.
+    expect(login.actor.ip).toBe('198.51.100.7');
+  });
+
+  it('a role that gives masked levels gets masked values, and a deny cap lowers an auditor', () => {
+    const masked: RoleDefinition = {
+      name: 'compliance',
+      description: 'reads the trail with network data masked',
+      mfaRequired: false,
+      permissions: [{ action: 'view-audit', subject: 'AuditLog', fields: { ip: 'masked', userAgent: 'masked', deviceId: 'none', geo: 'masked' } }],
+    };
+    const seen = maskEvent(login, trailFieldLevels(policyOf(['compliance'], { compliance: masked })));
+    expect(seen.actor).toMatchObject({ ip: '198.51.*.*', userAgent: 'M***', deviceId: null });
+    expect(seen.data.geo).toEqual({ country: 'NL', city: null, asn: null, asnOrg: null });
+
+    const capped: RoleDefinition = { name: 'no-ip', description: 'cap', mfaRequired: false, permissions: [{ action: 'view-audit', subject: 'AuditLog', deny: true, fields: { ip: 'none' } }] };
+    expect(trailFieldLevels(policyOf(['auditor', 'no-ip'], { 'no-ip': capped }))).toEqual({ ip: 'none', userAgent: 'clear', deviceId: 'clear', geo: 'clear' });
+  });
+
+  it('masks IP addresses to their network', () => {
+    expect(maskIp('10.1.2.3')).toBe('10.1.*.*');
+    expect(maskIp('2001:db8:85a3::8a2e:370:7334')).toBe('2001:db8:*');
+    expect(maskIp('not an ip')).toBe('****');
+    expect(maskIp(null)).toBe('****');
+  });
+});
