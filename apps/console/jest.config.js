@@ -1,0 +1,3 @@
+const { wardenJestConfig } = require('../../jest.preset');
+
+module.exports = wardenJestConfig(__dirname);
