@@ -85,8 +85,6 @@ export function customerEvent(n: number): NewEvent {
     type: EVENT_TYPE,
     data: {
       customerId: randomUUID(),
-      name: `Customer ${n} with a reasonably long display name`,
-      company: `Company ${n % 997} International Holdings Ltd`,
       tags: ['enterprise', 'emea', `segment-${n % 13}`],
       classification: 'confidential',
       ownerId: `user-${n % 101}@example.com`,
@@ -94,6 +92,8 @@ export function customerEvent(n: number): NewEvent {
       // Shaped like the ciphertexts and blind indexes customer-records stores (encryption itself is
       // done before the append and is not part of what this measures).
       sensitive: {
+        name: { ciphertext: SAMPLE_CIPHERTEXT },
+        company: { ciphertext: SAMPLE_CIPHERTEXT },
         mobile: { ciphertext: SAMPLE_CIPHERTEXT, index: SAMPLE_INDEX },
         email: { ciphertext: SAMPLE_CIPHERTEXT, index: SAMPLE_INDEX },
       },

@@ -12,6 +12,12 @@ import { AppendBench, type AppendSample } from './append.bench';
 import { Cleanup, type BenchConfig, loadConfig, log, spread, type Spread } from './common';
 import { LagBench, type LagSample } from './lag.bench';
 import { RelayBench, type RelaySample } from './relay.bench';
+import { runAuthorizationBench } from './authorization.bench';
+import { runAuditBench } from './audit.bench';
+import { runExportsBench } from './exports.bench';
+import { runCustomerRecordsBench } from './customer-records.bench';
+import { runOffboardingBench } from './offboarding.bench';
+import { runAnomalyAlertingBench } from './anomaly-alerting.bench';
 
 const ROOT = resolve(__dirname, '../..');
 
@@ -39,6 +45,12 @@ type Results = {
 };
 
 async function main(): Promise<number> {
+  if (process.env.BENCH_ONLY === 'authz') return runAuthorizationBench();
+  if (process.env.BENCH_ONLY === 'audit') return runAuditBench();
+  if (process.env.BENCH_ONLY === 'exports') return runExportsBench();
+  if (process.env.BENCH_ONLY === 'customers') return runCustomerRecordsBench();
+  if (process.env.BENCH_ONLY === 'offboarding') return runOffboardingBench();
+  if (process.env.BENCH_ONLY === 'alerting') return runAnomalyAlertingBench();
   const config = loadConfig();
   const databaseUrl = process.env.DATABASE_URL as string;
   const brokers = (process.env.KAFKA_BROKERS as string).split(',').map((b) => b.trim());

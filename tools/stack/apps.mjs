@@ -1,6 +1,7 @@
-// The services of the stack: which apps exist, their ports, and how one is run from source.
+// The services of the stack: which apps exist, their ports, and how one is run (from source, or
+// compiled by `npm run build`).
 // Shared by start.mjs and migrate.mjs. Add a new app's default port to DEFAULT_PORTS.
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -8,6 +9,7 @@ export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
 /** Default HTTP port of every app (see docs/architecture.md); `<APP>_PORT` overrides it. */
 export const DEFAULT_PORTS = {
+  gateway: 3000,
   authorization: 3001,
   'customer-records': 3002,
   exports: 3003,
@@ -53,15 +55,36 @@ export function portEnv(env = process.env) {
 }
 
 /**
- * Command that runs a TypeScript entry point of an app from source with swc-node, on the Node
- * that runs this script (Node 24 from node_modules when started through npm).
+ * The Node options an app asks for in `apps/<app>/node.flags` (one per line, `#` comments), or none.
+ * The test launcher (libs/testing) and the Dockerfile read the same file.
  */
-export function tsCommand(file) {
+export function nodeFlags(app) {
+  const file = join(ROOT, 'apps', app, 'node.flags');
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !line.startsWith('#'));
+}
+
+/**
+ * Command that runs a TypeScript entry point of an app from source with swc-node, on the Node
+ * that runs this script (Node 24 from node_modules when started through npm), with `flags` first.
+ */
+export function tsCommand(file, flags = []) {
   return {
     command: process.execPath,
-    args: ['-r', '@swc-node/register', file],
+    args: [...flags, '-r', '@swc-node/register', file],
     env: { SWC_NODE_PROJECT: 'tsconfig.base.json' },
   };
+}
+
+/**
+ * Command that runs a compiled entry point (`npm run build`, tools/build) with plain Node: the Node
+ * that runs this script, `flags` first, no TypeScript compiler.
+ */
+export function jsCommand(file, flags = []) {
+  return { command: process.execPath, args: [...flags, file], env: {} };
 }
 
 /** PATH with node_modules/.bin and this Node's directory first, so children never pick another Node. */

@@ -3,6 +3,9 @@
 // 1. Checks the app ports are free and resolves the admin bootstrap password.
 // 2. Brings up Postgres, Redis and Kafka where missing (infra.mjs).
 // 3. Runs every app (apps/<app>/src/main.ts) from source, output prefixed with the app name.
+//    With `--built` (`npm start -- --built`) or WARDEN_BUILT=1: runs the compiled apps of dist/
+//    instead (`node dist/apps/<app>/src/main.js`), building them first (`npm run build`) when
+//    dist/ is missing or older than the sources.
 // 4. Waits for every /health/ready, prints the URLs, and runs until Ctrl-C or SIGTERM.
 // 5. On stop: SIGTERM the apps (SIGKILL after 10 s), then stop only the infra this run started.
 import { spawn } from 'node:child_process';
@@ -10,7 +13,18 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ROOT, appPort, childPath, discoverApps, portEnv, portVariable, tsCommand } from './apps.mjs';
+import { buildApps, buildStaleness, builtEntry, DEFAULT_OUT } from '../build/build.mjs';
+import {
+  ROOT,
+  appPort,
+  childPath,
+  discoverApps,
+  jsCommand,
+  nodeFlags,
+  portEnv,
+  portVariable,
+  tsCommand,
+} from './apps.mjs';
 import { canConnect, ensureInfra, redactUrl, stateDir } from './infra.mjs';
 
 const READY_TIMEOUT_MS = 90_000;
@@ -110,6 +124,97 @@ function resolveBlindIndexKey(env) {
   return key;
 }
 
+/**
+ * The exports service's fingerprint key (EXPORTS_FINGERPRINT_KEY). Outside production one is
+ * generated once and kept in $WARDEN_STATE_DIR/exports-fingerprint-key (0600): files already handed
+ * out can only be traced with the key they were made with.
+ */
+function resolveFingerprintKey(env) {
+  if (env.EXPORTS_FINGERPRINT_KEY) return env.EXPORTS_FINGERPRINT_KEY;
+  if (env.NODE_ENV === 'production') {
+    throw new Error('EXPORTS_FINGERPRINT_KEY is not set: with NODE_ENV=production it must be given');
+  }
+  const dir = stateDir(env);
+  const file = join(dir, 'exports-fingerprint-key');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const key = randomBytes(32).toString('base64');
+  writeFileSync(file, `${key}\n`, { mode: 0o600, flag: 'wx' });
+  say(`generated a development exports fingerprint key in ${file}`);
+  return key;
+}
+
+/** The services that call others with a token of their own (`POST /v1/auth/service-token`). */
+const SERVICE_CLIENTS = ['exports', 'offboarding', 'anomaly-alerting', 'audit', 'customer-records'];
+
+/**
+ * One client secret per service (WARDEN_SERVICE_CLIENTS for authorization, SERVICE_CLIENT_ID and
+ * SERVICE_CLIENT_SECRET for each other app). Given WARDEN_SERVICE_CLIENTS, it is used as it is;
+ * otherwise, outside production, the secrets are generated once (32 random bytes, base64url) and
+ * kept in $WARDEN_STATE_DIR/service-clients (mode 0600), one `<clientId>=<secret>` per line; a
+ * service missing from the file gets a secret added.
+ */
+function resolveServiceClients(env) {
+  const parse = (text) =>
+    Object.fromEntries(
+      text
+        .split(/[,\n]/)
+        .map((entry) => entry.trim())
+        .filter(Boolean)
+        .map((entry) => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)]),
+    );
+  if (env.WARDEN_SERVICE_CLIENTS) return parse(env.WARDEN_SERVICE_CLIENTS);
+  if (env.NODE_ENV === 'production') {
+    throw new Error('WARDEN_SERVICE_CLIENTS is not set: with NODE_ENV=production the service credentials must be given');
+  }
+  const dir = stateDir(env);
+  const file = join(dir, 'service-clients');
+  const clients = existsSync(file) ? parse(readFileSync(file, 'utf8')) : {};
+  const missing = SERVICE_CLIENTS.filter((id) => !clients[id]);
+  if (missing.length > 0) {
+    for (const id of missing) clients[id] = randomBytes(32).toString('base64url');
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const lines = Object.entries(clients).map(([id, secret]) => `${id}=${secret}`);
+    writeFileSync(file, `${lines.join('\n')}\n`, { mode: 0o600 });
+    say(`generated service client secrets (${missing.join(', ')}) in ${file}`);
+  }
+  if ((statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);
+  return clients;
+}
+
+/** What an app is given of the service credentials: all of them to authorization, its own to the others. */
+function serviceClientEnv(app, clients) {
+  if (app === 'authorization') {
+    return { WARDEN_SERVICE_CLIENTS: Object.entries(clients).map(([id, secret]) => `${id}=${secret}`).join(',') };
+  }
+  return clients[app] ? { SERVICE_CLIENT_ID: app, SERVICE_CLIENT_SECRET: clients[app] } : {};
+}
+
+/**
+ * The audit's checkpoint signing key (AUDIT_SIGNING_KEY, base64 of a 32-byte Ed25519 seed). Outside
+ * production one is generated once and kept in $WARDEN_STATE_DIR/audit-signing-key (0600): the
+ * checkpoints already published can only be checked with the key that signed them.
+ */
+function resolveAuditSigningKey(env) {
+  if (env.AUDIT_SIGNING_KEY) return env.AUDIT_SIGNING_KEY;
+  if (env.NODE_ENV === 'production') {
+    throw new Error('AUDIT_SIGNING_KEY is not set: with NODE_ENV=production it must be given');
+  }
+  const dir = stateDir(env);
+  const file = join(dir, 'audit-signing-key');
+  if (existsSync(file)) {
+    const key = readFileSync(file, 'utf8').trim();
+    if (!key) throw new Error(`${file} is empty; delete it to generate a new audit signing key`);
+    if ((statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);
+    return key;
+  }
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const key = randomBytes(32).toString('base64');
+  writeFileSync(file, `${key}\n`, { mode: 0o600, flag: 'wx' });
+  say(`generated a development audit signing key in ${file}`);
+  return key;
+}
+
 // --- app processes -------------------------------------------------------------
 
 /** Makes a pino JSON line readable on a terminal; other lines pass through unchanged. */
@@ -128,8 +233,10 @@ function pretty(line) {
   }
 }
 
-function startApp(app, env, width) {
-  const { command, args, env: tsEnv } = tsCommand(`apps/${app.name}/src/main.ts`);
+function startApp(app, env, width, built) {
+  const { command, args, env: tsEnv } = built
+    ? jsCommand(builtEntry(app.name, DEFAULT_OUT), nodeFlags(app.name))
+    : tsCommand(`apps/${app.name}/src/main.ts`, nodeFlags(app.name));
   // detached: the app gets its own process group, so Ctrl-C reaches only this script, which
   // then stops the apps in order.
   const child = spawn(command, args, {
@@ -215,7 +322,26 @@ async function stopApp(proc) {
 
 // --- main ----------------------------------------------------------------------
 
+/** `--built` (or WARDEN_BUILT=1): run the compiled apps of dist/. No other argument is known. */
+function parseArgs(argv) {
+  let built = process.env.WARDEN_BUILT === '1' || process.env.WARDEN_BUILT === 'true';
+  for (const arg of argv) {
+    if (arg === '--built') built = true;
+    else throw new Error(`unknown argument ${arg} (the only one is --built: run the compiled apps of dist/)`);
+  }
+  return { built };
+}
+
+/** Builds dist/ unless it is current for `apps`. */
+async function ensureBuild(apps) {
+  const stale = buildStaleness(DEFAULT_OUT, apps);
+  if (!stale) return say('running the compiled apps of dist/ (current with the sources)');
+  say(`${stale}: building (npm run build)`);
+  await buildApps({ out: DEFAULT_OUT, log: (line) => process.stderr.write(`build: ${line}\n`) });
+}
+
 async function main() {
+  const { built } = parseArgs(process.argv.slice(2));
   const apps = discoverApps();
   if (apps.length === 0) throw new Error('no apps found (expected apps/<app>/src/main.ts)');
 
@@ -235,9 +361,11 @@ async function main() {
   }
 
   const ports = portEnv(); // validates every <APP>_PORT before anything starts
+  if (built) await ensureBuild(apps);
   const admin = resolveAdmin(process.env);
   const keks = resolveKeks(process.env);
   const blindIndexKey = resolveBlindIndexKey(process.env);
+  const serviceClients = resolveServiceClients(process.env);
 
   // Signals: during the infra step, remember them and stop right after it; later, stop at once.
   let infra = null;
@@ -277,10 +405,14 @@ async function main() {
     WARDEN_ADMIN_PASSWORD: admin.password,
     WARDEN_KEKS: keks,
     CUSTOMER_RECORDS_BLIND_INDEX_KEY: blindIndexKey,
+    EXPORTS_FINGERPRINT_KEY: resolveFingerprintKey(process.env),
+    AUDIT_SIGNING_KEY: resolveAuditSigningKey(process.env),
   };
   const width = Math.max(...apps.map((name) => name.length));
-  say(`starting ${apps.join(', ')}`);
-  procs = planned.map((app) => startApp(app, env, width));
+  say(`starting ${apps.join(', ')}${built ? ' (compiled, from dist/)' : ''}`);
+  procs = planned.map((app) =>
+    startApp(app, { ...env, ...serviceClientEnv(app.name, serviceClients) }, width, built),
+  );
 
   try {
     await Promise.all(procs.map(waitReady));
@@ -302,11 +434,21 @@ async function main() {
     void proc.exited.then(() => shutdown(1, `${proc.name} ${proc.exit}; stopping the stack`));
   }
 
-  const rows = [['app', 'URL', 'API docs'], ...procs.map((p) => [p.name, p.url, `${p.url}/docs`])];
+  const rows = [
+    ['app', 'URL', 'API docs'],
+    ...procs.map((p) => [p.name, p.url, p.name === 'gateway' ? '(the console; /api/<service>/…)' : `${p.url}/docs`]),
+  ];
   const widths = [0, 1].map((i) => Math.max(...rows.map((row) => row[i].length)));
   console.log('\nWarden is ready:\n');
   for (const row of rows)
     console.log(`  ${row[0].padEnd(widths[0])}  ${row[1].padEnd(widths[1])}  ${row[2]}`);
+  const gateway = procs.find((p) => p.name === 'gateway');
+  if (gateway) {
+    console.log(`\n  Open the console: ${gateway.url}`);
+    if (!existsSync(join(ROOT, 'apps/console/dist/index.html'))) {
+      console.log('  (the console is not built yet: run `npm run console:build`, then reload)');
+    }
+  }
   console.log(`\n  postgres: ${redactUrl(infra.DATABASE_URL)}`);
   console.log(`  redis:    ${redactUrl(infra.REDIS_URL)}`);
   console.log(`  kafka:    ${infra.KAFKA_BROKERS}`);

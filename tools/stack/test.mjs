@@ -21,8 +21,59 @@ export function addJestTotals(line, totals) {
   return true;
 }
 
+/**
+ * Collects Jest's failure headers (`● Suite › test`) and the first lines of each error, so that the
+ * run can end with a short list of what failed: the end of a long log is often all a reader sees.
+ */
+export class FailureCollector {
+  constructor(maxDetailLines = 6) {
+    this.maxDetailLines = maxDetailLines;
+    this.failures = new Map();
+    this.current = undefined;
+  }
+
+  /** Feeds one output line (Nx prefixes it with `project:`). */
+  add(rawLine) {
+    const line = stripVTControlCharacters(rawLine);
+    const prefixed = /^([\w@/.-]+):\s(.*)$/.exec(line);
+    const project = prefixed ? prefixed[1] : '';
+    const text = prefixed ? prefixed[2] : line;
+    const header = /^\s*● (.+)$/.exec(text);
+    if (header) {
+      const name = header[1].trim();
+      if (name === 'Console') {
+        this.current = undefined;
+        return;
+      }
+      const key = `${project} ${name}`;
+      this.current = this.failures.has(key) ? undefined : { project, name, detail: [] };
+      if (this.current) this.failures.set(key, this.current);
+      return;
+    }
+    if (!this.current) return;
+    if (/^\s*(PASS|FAIL)\s|Test Suites:|^\s*at /.test(text)) {
+      this.current = undefined;
+      return;
+    }
+    if (text.trim() && this.current.detail.length < this.maxDetailLines) this.current.detail.push(text.trim());
+  }
+
+  /** The summary block, or '' when nothing failed. */
+  summary(limit = 40) {
+    const all = [...this.failures.values()];
+    if (all.length === 0) return '';
+    const lines = [`failed tests (${all.length}):`];
+    for (const failure of all.slice(0, limit)) {
+      lines.push(`- ${failure.project ? `${failure.project}: ` : ''}${failure.name}`);
+      for (const detail of failure.detail) lines.push(`    ${detail}`);
+    }
+    if (all.length > limit) lines.push(`... and ${all.length - limit} more`);
+    return `${lines.join('\n')}\n`;
+  }
+}
+
 /** Runs nx, echoing its output and summing Jest's totals. Resolves with nx's exit code. */
-function runNx(args, env, totals) {
+function runNx(args, env, totals, failures) {
   const nx = realpathSync(join(ROOT, 'node_modules/.bin/nx'));
   const argv = ['run-many', '-t', 'test', '--parallel=1', '--outputStyle=stream', ...args];
   process.stderr.write(`test: nx ${argv.join(' ')}\n`);
@@ -43,9 +94,15 @@ function runNx(args, env, totals) {
       buffered += chunk.toString();
       const lines = buffered.split('\n');
       buffered = lines.pop();
-      for (const line of lines) addJestTotals(line, totals);
+      for (const line of lines) {
+        addJestTotals(line, totals);
+        failures.add(line);
+      }
     });
-    stream.on('end', () => addJestTotals(buffered, totals));
+    stream.on('end', () => {
+      addJestTotals(buffered, totals);
+      failures.add(buffered);
+    });
   }
 
   // Ctrl-C in a terminal reaches nx and Jest directly; SIGTERM sent to this script is passed on.
@@ -84,13 +141,15 @@ async function main() {
   };
 
   const totals = { passed: 0, failed: 0 };
+  const failures = new FailureCollector();
   let code;
   try {
-    code = await runNx(args, env, totals);
+    code = await runNx(args, env, totals, failures);
   } finally {
     await infra.stop();
   }
   if (code !== 0) process.stderr.write(`test: nx exited with code ${code}\n`);
+  process.stdout.write(failures.summary());
   process.stdout.write(`${totals.passed} passed, ${totals.failed} failed\n`);
   return code;
 }
