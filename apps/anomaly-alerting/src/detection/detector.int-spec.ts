@@ -141,4 +141,42 @@ describe('Detector with Redis state', () => {
     const burst = await view(60, T0 + 60_000); // 160 in the window: over 3 × 40 and over 150
     expect(burst.map((f) => f.rule)).toEqual(['mass-viewing']);
   });
+
+  describe('the viewing baseline kept per day', () => {
+    const store = () => new DetectionStateStore(a, { prefix, memoTtlSeconds: 600 });
+    const accessed = (user: string, customers: number, at: number) =>
+      store().customersAccessed({ kind: 'customers-accessed', eventId: randomUUID(), at, userId: user, customers, reveals: 0 }, DEFAULT_RULE_SETTINGS);
+
+    it('takes in an earlier day whose peak a late event raised after the baseline was kept', async () => {
+      const user = randomUUID();
+      await accessed(user, 40, T0 - 2 * DAY_MS);
+      await accessed(user, 50, T0 - DAY_MS);
+      expect(await accessed(user, 1, T0)).toMatchObject({ baselinePeak: 50, baselineDays: 2 });
+      // An event of yesterday processed late (another partition): yesterday's peak is now 350.
+      await accessed(user, 300, T0 - DAY_MS + 1000);
+      expect(await accessed(user, 1, T0 + 1000)).toMatchObject({ baselinePeak: 350, baselineDays: 2 });
+    });
+
+    it('leaves out a day marked anomalous after the baseline was kept', async () => {
+      const user = randomUUID();
+      await accessed(user, 40, T0 - 2 * DAY_MS);
+      await accessed(user, 50, T0 - DAY_MS);
+      expect(await accessed(user, 1, T0)).toMatchObject({ baselinePeak: 50, baselineDays: 2 });
+      await store().markAnomalousDay(user, T0 - DAY_MS, DEFAULT_RULE_SETTINGS);
+      expect(await accessed(user, 1, T0 + 1000)).toMatchObject({ baselinePeak: 40, baselineDays: 1 });
+    });
+
+    it('answers the same from the kept baseline as from the days themselves', async () => {
+      const user = randomUUID();
+      for (let day = 14; day >= 1; day -= 1) await accessed(user, 10 * day, T0 - day * DAY_MS);
+      const first = await accessed(user, 1, T0);
+      expect(first).toMatchObject({ baselinePeak: 140, baselineDays: 14 });
+      const kept = await accessed(user, 1, T0 + 1000);
+      expect(kept).toMatchObject({ baselinePeak: first.baselinePeak, baselineDays: first.baselineDays });
+      // The kept value is there: removing a day's peak behind its back does not change the answer today.
+      await a.hdel(`${prefix}{u:${user}}:viewpeaks`, String(Math.floor((T0 - 14 * DAY_MS) / DAY_MS)));
+      expect(await accessed(user, 1, T0 + 2000)).toMatchObject({ baselinePeak: 140, baselineDays: 14 });
+    });
+  });
 });
+

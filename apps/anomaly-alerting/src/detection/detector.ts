@@ -29,7 +29,7 @@ export class Detector {
           { kind: signal.kind, signal, state: await this.state.customersAccessed(signal, settings) },
           settings,
         );
-        if (findings.some((f) => f.rule === 'mass-viewing')) await this.state.markAnomalousDay(signal.userId, signal.at);
+        if (findings.some((f) => f.rule === 'mass-viewing')) await this.state.markAnomalousDay(signal.userId, signal.at, settings);
         return findings;
       }
       case 'access-denied':

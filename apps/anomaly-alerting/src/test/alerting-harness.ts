@@ -44,6 +44,8 @@ export class AlertingHarness {
   events!: EventBuilder;
   issuer!: TestTokenIssuer;
   apps: LaunchedApp[] = [];
+  /** A build directory (tools/build): instances run compiled from it, as production runs them; else from source. */
+  build: string | undefined;
   tokens: Record<'officer' | 'auditor' | 'staff', string> = { officer: '', auditor: '', staff: '' };
 
   async start(instances = 1, extraEnv: Record<string, string> = {}): Promise<void> {
@@ -90,6 +92,7 @@ export class AlertingHarness {
     const env = testEnv();
     const app = await launchApp('anomaly-alerting', {
       port,
+      build: this.build,
       readyTimeoutMs: 120_000,
       env: {
         ANOMALY_ALERTING_PORT: String(port),
@@ -113,8 +116,14 @@ export class AlertingHarness {
     return this.apps.find((a) => a.process.exitCode === null && a.process.signalCode === null)!.url;
   }
 
-  async stop(): Promise<void> {
+  /** Stops every instance (gracefully: offsets committed); producer, issuer and state stay. */
+  async stopInstances(): Promise<void> {
     await Promise.all(this.apps.map((a) => a.stop()));
+    this.apps = [];
+  }
+
+  async stop(): Promise<void> {
+    await this.stopInstances();
     await this.producer?.disconnect();
     await this.issuer?.stop();
   }

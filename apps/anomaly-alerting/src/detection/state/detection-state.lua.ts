@@ -31,8 +31,9 @@ local function window(key, at, member, windowMs, keepMs)
   redis.call('ZADD', key, at, member)
   redis.call('ZREMRANGEBYSCORE', key, '-inf', '(' .. (at - keepMs))
   redis.call('PEXPIRE', key, keepMs)
-  local count = redis.call('ZCOUNT', key, at - windowMs, '+inf')
   local ids = redis.call('ZREVRANGEBYSCORE', key, '+inf', at - windowMs, 'LIMIT', 0, 20)
+  local count = #ids
+  if count == 20 then count = redis.call('ZCOUNT', key, at - windowMs, '+inf') end
   return count, ids
 end
 `;
@@ -44,17 +45,16 @@ end
 export const LOGIN_SUCCEEDED_LUA = `${MEMO}
 local at = tonumber(ARGV[2])
 local result = {}
-result.priorLogins = tonumber(redis.call('HGET', KEYS[2], 'logins') or '0')
-result.firstLoginAt = tonumber(redis.call('HGET', KEYS[2], 'firstAt') or '-1')
+local meta = redis.call('HMGET', KEYS[2], 'logins', 'firstAt')
+result.priorLogins = tonumber(meta[1] or '0')
+result.firstLoginAt = tonumber(meta[2] or '-1')
 redis.call('HINCRBY', KEYS[2], 'logins', 1)
-local first = redis.call('HGET', KEYS[2], 'firstAt')
-if (not first) or tonumber(first) > at then redis.call('HSET', KEYS[2], 'firstAt', at) end
+if (not meta[2]) or tonumber(meta[2]) > at then redis.call('HSET', KEYS[2], 'firstAt', at) end
 local function seen(key, value)
   if value == '' then return -1 end
-  local known = redis.call('HEXISTS', key, value)
   local firstAt = redis.call('HGET', key, value)
   if (not firstAt) or tonumber(firstAt) > at then redis.call('HSET', key, value, at) end
-  if known == 1 and tonumber(firstAt) < at then return 1 end
+  if firstAt and tonumber(firstAt) < at then return 1 end
   return 0
 end
 result.device = seen(KEYS[3], ARGV[3])
@@ -70,8 +70,9 @@ end
 result.hours = redis.call('HGETALL', KEYS[7])
 redis.call('HINCRBY', KEYS[7], ARGV[7], 1)
 local windowMs = tonumber(ARGV[8])
-result.failures = redis.call('ZCOUNT', KEYS[8], at - windowMs, '+inf')
 result.failureIds = redis.call('ZREVRANGEBYSCORE', KEYS[8], '+inf', at - windowMs, 'LIMIT', 0, 20)
+result.failures = #result.failureIds
+if result.failures == 20 then result.failures = redis.call('ZCOUNT', KEYS[8], at - windowMs, '+inf') end
 ${REMEMBER}`;
 
 /** Login failed, per user. KEYS: memo, fails. ARGV: eventId, at, windowMs, keepMs, memoTtl. */
@@ -126,9 +127,24 @@ ${REMEMBER}`;
  * Customers accessed. KEYS: memo, day bucket hash (today), day bucket hash (yesterday), peaks hash,
  * events zset, reveals zset, departing, anomalous-days hash.
  * ARGV: eventId, at, customers, reveals, windowMs, revealWindowMs, baselineDays, memoTtl.
- * Buckets are per minute (field = minute of the day); the day's peak is the highest window count seen that day.
+ * Buckets are per minute (field = minute of the day); the day's peak is the highest window count
+ * seen that day (peaks field = day number).
+ *
+ * The baseline (highest peak of the previous `baselineDays` days, days marked anomalous left out)
+ * changes only when a past day's peak or mark changes, so it is computed at the day's first event
+ * and kept in the peaks hash (field `b<baselineDays>:<day>`, value `peak:days`); field `bmax` is
+ * the latest day so kept. An event of an earlier day that raises that day's peak (events of one user
+ * arrive out of order across partitions), or a day marked anomalous, drops the kept baselines it
+ * feeds (see `forgetBaselines`).
  */
-export const CUSTOMERS_ACCESSED_LUA = `${MEMO}
+const FORGET_BASELINES_FN = `
+local function forgetBaselines(key, fromDay, baselineDays)
+  local fields = {}
+  for d = fromDay + 1, fromDay + baselineDays do table.insert(fields, 'b' .. baselineDays .. ':' .. d) end
+  redis.call('HDEL', key, unpack(fields))
+end
+`;
+export const CUSTOMERS_ACCESSED_LUA = `${MEMO}${FORGET_BASELINES_FN}
 local at = tonumber(ARGV[2])
 local customers = tonumber(ARGV[3])
 local reveals = tonumber(ARGV[4])
@@ -138,8 +154,9 @@ local baselineDays = tonumber(ARGV[7])
 local minute = math.floor(at / 60000)
 local day = math.floor(minute / 1440)
 if customers > 0 then
-  redis.call('HINCRBY', KEYS[2], minute % 1440, customers)
-  redis.call('PEXPIRE', KEYS[2], 2 * 86400000 + 3600000)
+  local bucket = redis.call('HINCRBY', KEYS[2], minute % 1440, customers)
+  -- The key's lifetime is set when a minute opens (not on every event).
+  if bucket == customers then redis.call('PEXPIRE', KEYS[2], 2 * 86400000 + 3600000) end
 end
 local windowMinutes = math.max(1, math.floor(windowMs / 60000))
 local from = minute - windowMinutes + 1
@@ -156,24 +173,37 @@ for _, key in ipairs({ { KEYS[2], today }, { KEYS[3], yesterday } }) do
     end
   end
 end
+local keptField = 'b' .. baselineDays .. ':' .. day
+local kept = redis.call('HMGET', KEYS[4], keptField, day, 'bmax')
 local peak = 0
 local days = 0
-local baselineFields = {}
-for d = day - baselineDays, day - 1 do table.insert(baselineFields, d) end
-if #baselineFields > 0 then
-  local peaks = redis.call('HMGET', KEYS[4], unpack(baselineFields))
-  local anomalous = redis.call('HMGET', KEYS[8], unpack(baselineFields))
-  for i = 1, #baselineFields do
-    if peaks[i] and not anomalous[i] then
-      days = days + 1
-      if tonumber(peaks[i]) > peak then peak = tonumber(peaks[i]) end
+if kept[1] then
+  local sep = string.find(kept[1], ':', 1, true)
+  peak = tonumber(string.sub(kept[1], 1, sep - 1))
+  days = tonumber(string.sub(kept[1], sep + 1))
+else
+  local baselineFields = {}
+  for d = day - baselineDays, day - 1 do table.insert(baselineFields, d) end
+  if #baselineFields > 0 then
+    local peaks = redis.call('HMGET', KEYS[4], unpack(baselineFields))
+    local anomalous = redis.call('HMGET', KEYS[8], unpack(baselineFields))
+    for i = 1, #baselineFields do
+      if peaks[i] and not anomalous[i] then
+        days = days + 1
+        if tonumber(peaks[i]) > peak then peak = tonumber(peaks[i]) end
+      end
     end
   end
+  redis.call('HSET', KEYS[4], keptField, peak .. ':' .. days)
+  if (not kept[3]) or tonumber(kept[3]) < day then redis.call('HSET', KEYS[4], 'bmax', day) end
+  redis.call('HDEL', KEYS[4], day - baselineDays - 1, 'b' .. baselineDays .. ':' .. (day - 1))
+  redis.call('PEXPIRE', KEYS[4], (baselineDays + 1) * 86400000)
 end
-local todayPeak = tonumber(redis.call('HGET', KEYS[4], day) or '0')
-if total > todayPeak then redis.call('HSET', KEYS[4], day, total) end
-redis.call('HDEL', KEYS[4], day - baselineDays - 1)
-redis.call('PEXPIRE', KEYS[4], (baselineDays + 1) * 86400000)
+local todayPeak = tonumber(kept[2] or '0')
+if total > todayPeak then
+  redis.call('HSET', KEYS[4], day, total)
+  if kept[3] and tonumber(kept[3]) > day then forgetBaselines(KEYS[4], day, baselineDays) end
+end
 redis.call('ZADD', KEYS[5], at, ARGV[1])
 redis.call('ZREMRANGEBYRANK', KEYS[5], 0, -51)
 redis.call('PEXPIRE', KEYS[5], 86400000)
@@ -183,9 +213,24 @@ if reveals > 0 then
   redis.call('ZREMRANGEBYSCORE', KEYS[6], '-inf', '(' .. (at - 86400000))
   redis.call('PEXPIRE', KEYS[6], 86400000)
 end
-local revealCount = redis.call('ZCOUNT', KEYS[6], at - revealWindowMs, at)
-local result = { customersInWindow = total, baselinePeak = peak, baselineDays = days, revealsInWindow = revealCount, eventIds = ids, departing = redis.call('EXISTS', KEYS[7]) }
+local departing = redis.call('EXISTS', KEYS[7])
+-- Reveals in the window matter only to the departing-user rule.
+local revealCount = 0
+if departing == 1 then revealCount = redis.call('ZCOUNT', KEYS[6], at - revealWindowMs, at) end
+local result = { customersInWindow = total, baselinePeak = peak, baselineDays = days, revealsInWindow = revealCount, eventIds = ids, departing = departing }
 ${REMEMBER}`;
+
+/**
+ * A day marked anomalous. KEYS: anomalous-days hash, peaks hash. ARGV: day, baselineDays.
+ * Drops the baselines kept for the days it feeds (they now leave it out).
+ */
+export const MARK_ANOMALOUS_DAY_LUA = `${FORGET_BASELINES_FN}
+local day = tonumber(ARGV[1])
+redis.call('HSET', KEYS[1], day, 1)
+redis.call('PEXPIRE', KEYS[1], 16 * 86400000)
+forgetBaselines(KEYS[2], day, tonumber(ARGV[2]))
+return 1
+`;
 
 /** Access denied. KEYS: memo, denials. ARGV: eventId, at, windowMs, keepMs, memoTtl. */
 export const ACCESS_DENIED_LUA = LOGIN_FAILED_USER_LUA;

@@ -25,6 +25,7 @@ import {
   LOGIN_FAILED_NETWORK_LUA,
   LOGIN_FAILED_USER_LUA,
   LOGIN_SUCCEEDED_LUA,
+  MARK_ANOMALOUS_DAY_LUA,
 } from './detection-state.lua';
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -35,6 +36,8 @@ const BULK_EXPORT_BASELINE_MS = 14 * DAY_MS;
 const MARKED_DAYS_MAX = 50_000;
 /** How long an export's request location is kept for comparing its downloads. */
 const EXPORT_REQUEST_TTL_S = 30 * 24 * 3600;
+
+const baselineDaysOf = (settings: RuleSettingsMap): number => settings['mass-viewing'].thresholds['baselineDays'] ?? 14;
 
 export type DetectionStateOptions = {
   /** Prefix of every key (`warden:aa:`; tests use their own). */
@@ -75,6 +78,7 @@ export class DetectionStateStore {
     define('aaExportCompleted', 3, EXPORT_COMPLETED_LUA);
     define('aaCustomersAccessed', 8, CUSTOMERS_ACCESSED_LUA);
     define('aaAccessDenied', 2, ACCESS_DENIED_LUA);
+    define('aaMarkAnomalousDay', 2, MARK_ANOMALOUS_DAY_LUA);
   }
 
   private user(userId: string, name: string): string {
@@ -218,7 +222,7 @@ export class DetectionStateStore {
       signal.reveals,
       settings['mass-viewing'].windowSeconds * 1000,
       settings['departing-user-activity'].windowSeconds * 1000,
-      settings['mass-viewing'].thresholds['baselineDays'] ?? 14,
+      baselineDaysOf(settings),
       this.options.memoTtlSeconds,
     );
     const r = JSON.parse(raw) as Omit<AccessState, 'eventIds' | 'departing'> & { eventIds: unknown; departing: number };
@@ -236,14 +240,19 @@ export class DetectionStateStore {
    * Keeps a day on which mass viewing fired out of the user's baseline (an attack is not "usual").
    * Marking is idempotent; a (user, day) this process marked already is not sent again, so an alert
    * storm (the rule firing on every read) costs no extra round trip per read. The key's 16 days
-   * outlive the 14-day baseline from the day's first mark on.
+   * outlive the 14-day baseline from the day's first mark on. Baselines kept for the following days
+   * are dropped, so they are computed again without this day.
    */
-  async markAnomalousDay(userId: string, at: number): Promise<void> {
+  async markAnomalousDay(userId: string, at: number, settings: RuleSettingsMap): Promise<void> {
     const day = Math.floor(at / DAY_MS);
     const marked = `${userId}\u0000${day}`;
     if (this.markedDays.has(marked)) return;
-    const key = this.user(userId, 'anomalousdays');
-    await this.redis.multi().hset(key, String(day), '1').pexpire(key, 16 * DAY_MS).exec();
+    await this.redis.aaMarkAnomalousDay(
+      this.user(userId, 'anomalousdays'),
+      this.user(userId, 'viewpeaks'),
+      day,
+      baselineDaysOf(settings),
+    );
     if (this.markedDays.size >= MARKED_DAYS_MAX) this.markedDays.clear();
     this.markedDays.add(marked);
   }
