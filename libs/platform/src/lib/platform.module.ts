@@ -21,7 +21,7 @@ import type { Admin, Kafka } from 'kafkajs';
 import { LoggerModule } from 'nestjs-pino';
 import { DataSource, type MigrationInterface } from 'typeorm';
 import type { BaseConfig } from './config';
-import { createDataSource, migrate } from './database';
+import { connectDataSource, createDataSource, migrate } from './database';
 import { HealthController } from './health.controller';
 import { HttpErrorFilter } from './http-exception.filter';
 import { httpLoggerParams } from './logging';
@@ -124,7 +124,10 @@ export class PlatformModule implements NestModule {
               idleInTransactionTimeoutMs: config.DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS,
               migrations: [...eventStoreMigrations(schema), ...inboxMigrations(schema), ...(options.migrations ?? [])],
             });
-            await dataSource.initialize();
+            const logger = new Logger('Database');
+            await connectDataSource(dataSource, {
+              onRetry: (reason, inMs) => logger.warn({ reason, retryInMs: inMs }, 'database unreachable; retrying'),
+            });
             if (config.MIGRATE_ON_BOOT) await migrate(dataSource, schema);
             return dataSource;
           },
