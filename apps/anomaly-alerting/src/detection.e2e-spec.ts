@@ -1,5 +1,6 @@
 import { randomUUID, createHash } from 'node:crypto';
 import { AlertingHarness, TOPICS, type Alert } from './test/alerting-harness';
+import { expectEventually } from '@warden/testing';
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 
@@ -154,7 +155,11 @@ describe('anomaly-alerting: rules on the running service', () => {
       new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate() - daysAgo, hour, minute));
     const login = (when: Date, ip: string, deviceId: string) =>
       h.events.build(`session-${randomUUID()}`, 'LoginSucceeded', { userId: user, sessionId: randomUUID(), mfa: true, geo: null }, { actor: { userId: user, ip, deviceId }, at: when });
+    // The learning logins are on several partitions: all of them handled before the 03:00 one is
+    // sent, or a busy consumer could judge it against part of the history (no order across partitions).
+    const handledBefore = await h.handledBy(h.apps[0]);
     await h.events.send(TOPICS.auth, Array.from({ length: 20 }, (_, i) => login(at(21 - i, 10), '81.2.69.142', 'laptop')));
+    await expectEventually(async () => expect(await h.handledBy(h.apps[0])).toBeGreaterThanOrEqual(handledBefore + 20), { timeoutMs: 90_000 });
     await h.events.send(TOPICS.auth, [login(at(0, 3), '8.8.8.8', 'phone')]);
     const alerts = await h.eventuallyAlerts(`userId=${user}`, (a) => a.length === 4);
     // London yesterday 10:00 → USA today 03:00 is slow enough: no impossible travel yet.
