@@ -72,6 +72,30 @@ describe('audit (running app)', () => {
     },
     { type: 'FutureAccessRecorded', schemaVersion: 3, data: { readerId: leaver, customerId: customer, ciphertext: 'v1.AAAA.BBBB' }, actor: { userId: leaver } },
   ]);
+  // Events around a time range [10:00, 12:00) on one day: before it, at its start, inside it, at its end.
+  const rangeActor = randomUUID();
+  const ranged = chainOf(
+    `range-${rangeActor}`,
+    ['2026-03-10T09:59:59.999Z', '2026-03-10T10:00:00.000Z', '2026-03-10T11:59:59.999Z', '2026-03-10T12:00:00.000Z'].map((occurredAt, i) => ({
+      type: 'RangeProbeRecorded',
+      data: { i },
+      occurredAt,
+      actor: { userId: rangeActor },
+    })),
+  );
+  // The exports service streamed a customer's row into an export for a user.
+  const exportedCustomer = randomUUID();
+  const exportRequester = randomUUID();
+  const exportId = randomUUID();
+  const exportStream = { readerId: 'system:exports', onBehalfOf: exportRequester, purposeId: exportId, fieldsInClear: ['mobile'] };
+  const exportAccess = chainOf(`access-system:exports-${randomUUID()}`, [
+    {
+      type: 'CustomerRowsStreamed',
+      data: { ...exportStream, offset: 0, customerIds: [randomUUID(), exportedCustomer, randomUUID()] },
+      actor: { userId: 'system:exports' },
+    },
+    { type: 'CustomersStreamed', data: { ...exportStream, filterKeys: [], resultCount: 3 }, actor: { userId: 'system:exports' } },
+  ]);
   // The original topic and the tampered copy.
   const streams = ['alter', 'remove', 'insert', 'reorder'].map((name) =>
     chainOf(`customer-${name}-${randomUUID()}`, [1, 2, 3, 4].map((i) => ({ type: 'CustomerUpdated', data: { i, mobile: { ciphertext: `v1.${name}.${i}` } } }))),
@@ -114,6 +138,8 @@ describe('audit (running app)', () => {
     await send(Topics.events('customer-records'), copy);
     await send(Topics.events('authorization'), logins);
     await send(Topics.access, access);
+    await send(Topics.events('authorization'), ranged);
+    await send(Topics.access, exportAccess);
     await producer.send({ topic: `${prefix}${Topics.access}`, acks: -1, messages: [{ key: 'x', value: '{"not":"an envelope"}' }] });
 
     const port = await freePort();
@@ -134,11 +160,11 @@ describe('audit (running app)', () => {
       },
       readyTimeoutMs: 90_000,
     });
-    // Everything sent is indexed (20 honest + tampered copy: 4 + 3 + 5 + 4 = 16).
+    // Everything sent is indexed (tampered copy: 4 + 3 + 5 + 4 = 16; 1 login; 3 + 2 read events; 4 in the time range: 26).
     await expectEventually(
       async () => {
         const page = await json<Page>('auditor', '/v1/audit/events?limit=500');
-        if (page.items.length < 20) throw new Error(`indexed ${page.items.length} of 20`);
+        if (page.items.length < 26) throw new Error(`indexed ${page.items.length} of 26`);
       },
       { timeoutMs: 90_000, intervalMs: 500 },
     );
@@ -175,6 +201,41 @@ describe('audit (running app)', () => {
     expect((await get('auditor', '/v1/audit/events?cursor=Zm9v')).status).toBe(400);
   });
 
+  it('searches a time range [from, to): events at from and inside it, none before it or at to', async () => {
+    const ids = async (query: string) =>
+      (await json<Page>('auditor', `/v1/audit/events?actor=${rangeActor}${query}`)).items.map((i) => i.event.eventId);
+    const [before, atFrom, inside, atTo] = ranged.map((e) => e.eventId);
+    expect(await ids('')).toEqual([atTo, inside, atFrom, before]);
+    expect(await ids('&from=2026-03-10T10:00:00Z&to=2026-03-10T12:00:00Z')).toEqual([inside, atFrom]);
+    // The same instants with an offset.
+    expect(await ids('&from=2026-03-10T11:00:00%2B01:00&to=2026-03-10T13:00:00%2B01:00')).toEqual([inside, atFrom]);
+    expect(await ids('&from=2026-03-10T10:00:00Z')).toEqual([atTo, inside, atFrom]);
+    expect(await ids('&to=2026-03-10T12:00:00Z')).toEqual([inside, atFrom, before]);
+    expect(await ids('&from=2026-03-10T12:00:00.001Z')).toEqual([]);
+    // The export of a search (oldest first) takes the same range; as the admin, whose exports the export test below leaves out.
+    const file = await json<{ items: Array<{ event: EventEnvelope }> }>(
+      'admin',
+      `/v1/audit/events/export?format=json&actor=${rangeActor}&from=2026-03-10T10:00:00Z&to=2026-03-10T12:00:00Z`,
+    );
+    expect(file.items.map((i) => i.event.eventId)).toEqual([atFrom, inside]);
+  });
+
+  it('a bad time range is a 400 naming the parameter', async () => {
+    const cases: Array<[string, string]> = [
+      ['/v1/audit/events?from=2026-03-10T12:00:00Z&to=2026-03-10T10:00:00Z', 'query.from: must not be after to'],
+      ['/v1/audit/events?to=not-a-date', 'query.to: must be an ISO 8601 date-time'],
+      ['/v1/audit/events?from=2026-13-01T00:00:00Z', 'query.from: must be an ISO 8601 date-time'],
+      ['/v1/audit/events/export?format=csv&from=2026-03-11T00:00:00Z&to=2026-03-10T00:00:00Z', 'query.from: must not be after to'],
+      [`/v1/audit/customers/${customer}/access?from=2026-03-11T00:00:00Z&to=2026-03-10T00:00:00Z`, 'query.from: must not be after to'],
+      [`/v1/audit/customers/${customer}/access?to=tomorrow`, 'query.to: must be an ISO 8601 date-time'],
+    ];
+    for (const [path, message] of cases) {
+      const res = await get('auditor', path);
+      expect(res.status).toBe(400);
+      expect(((await res.json()) as { message: string }).message).toContain(message);
+    }
+  });
+
   it('indexes unknown types as received and dead-letters a malformed message', async () => {
     const page = await json<Page>('auditor', `/v1/audit/events?type=FutureAccessRecorded`);
     expect(page.items.map((i) => i.event)).toEqual([access[2]]);
@@ -194,8 +255,8 @@ describe('audit (running app)', () => {
     expect((await json<Page>('auditor', `/v1/audit/events?ip=198.51.100.7`)).items).toHaveLength(3);
     expect((await json<Page>('auditor', `/v1/audit/events?correlationId=${correlationId}`)).items.map((i) => i.event)).toEqual(logins);
     const cr = await json<Page>('auditor', `/v1/audit/events?service=customer-records&limit=500`);
-    // The 19 sent, and the AccessDenied events the app itself records for the requests refused above (libs/platform, access-denial.service).
-    expect(cr.items.filter((i) => i.event.type !== 'AccessDenied').length).toBe(19);
+    // The 21 sent, and the AccessDenied events the app itself records for the requests refused above (libs/platform, access-denial.service).
+    expect(cr.items.filter((i) => i.event.type !== 'AccessDenied').length).toBe(21);
     // Ciphertext stays ciphertext.
     expect(cr.items.some((i) => JSON.stringify(i.event.data).includes('v1.alter.1'))).toBe(true);
   });
@@ -226,9 +287,28 @@ describe('audit (running app)', () => {
     expect(at(remove[2].eventId)).toEqual([
       expect.objectContaining({ kind: 'removed', streamId: remove[0].streamId, streamVersion: 3, detail: expect.stringContaining('expected stream version 2') }),
     ]);
-    expect(at(forged.eventId)).toEqual([expect.objectContaining({ kind: 'inserted', streamId: insert[0].streamId, streamVersion: 2 })]);
+    expect(at(forged.eventId)).toEqual([
+      expect.objectContaining({ kind: 'inserted', streamId: insert[0].streamId, streamVersion: 2 }),
+      expect.objectContaining({ kind: 'source-duplicated', streamId: insert[0].streamId, streamVersion: 2 }),
+    ]);
     expect(at(reorder[1].eventId)).toEqual([expect.objectContaining({ kind: 'reordered', streamId: reorder[0].streamId, streamVersion: 2 })]);
-    for (const p of result.problems.filter((x) => x.kind !== 'checkpoint')) expect(typeof p.position).toBe('number');
+    // Each problem at the exact audit position of the tampered event as indexed.
+    const positionOf = async (eventId: string) => {
+      const page = await json<Page>('auditor', `/v1/audit/events?service=customer-records&type=CustomerUpdated&limit=500`);
+      const item = page.items.find((i) => i.event.eventId === eventId);
+      if (!item) throw new Error(`${eventId} not in the trail`);
+      return item.position;
+    };
+    for (const eventId of [altered.eventId, remove[2].eventId, forged.eventId, reorder[1].eventId]) {
+      const position = await positionOf(eventId);
+      for (const problem of at(eventId)) expect(problem.position).toBe(position);
+    }
+    // The forged event kept the source position (globalPosition) of the event it copied: both are named with it.
+    const duplicated = result.problems.filter((p) => p.kind === 'source-duplicated');
+    expect(duplicated.map((p) => p.eventId).sort()).toEqual([insert[1].eventId, forged.eventId].sort());
+    expect(duplicated.map((p) => p.sourcePosition)).toEqual([insert[1].globalPosition, insert[1].globalPosition]);
+    expect(new Set(duplicated.map((p) => p.source))).toEqual(new Set(['customer-records']));
+    expect(duplicated.map((p) => p.position).sort()).toEqual([await positionOf(insert[1].eventId), await positionOf(forged.eventId)].sort());
   });
 
   it('raises a critical audit-chain-broken alert for each broken link on arrival', async () => {
@@ -293,8 +373,20 @@ describe('audit (running app)', () => {
   });
 
   it('tells who accessed a customer', async () => {
-    const res = await json<{ readers: Array<{ userId: string; views: number; reveals: number }> }>('auditor', `/v1/audit/customers/${customer}/access`);
-    expect(res.readers).toEqual([expect.objectContaining({ userId: leaver, views: 1, reveals: 1 })]);
+    const res = await json<{ readers: Array<{ userId: string; views: number; reveals: number }>; exported: unknown[] }>('auditor', `/v1/audit/customers/${customer}/access`);
+    expect(res.readers).toEqual([expect.objectContaining({ userId: leaver, views: 1, reveals: 1, exports: 0 })]);
+    expect(res.exported).toEqual([]);
+  });
+
+  it("lists an export of a customer: for whom, by which service, when, which export and the fields in clear", async () => {
+    const res = await json<{ readers: unknown[]; exported: unknown[]; items: Page['items'] }>('auditor', `/v1/audit/customers/${exportedCustomer}/access`);
+    const [rows] = exportAccess;
+    expect(res.exported).toEqual([
+      { userId: exportRequester, by: 'system:exports', at: rows.occurredAt, exportId, fieldsInClear: ['mobile'], eventId: rows.eventId },
+    ]);
+    expect(res.readers).toEqual([{ userId: exportRequester, views: 0, reveals: 0, listings: 0, exports: 1, other: 0, lastAt: rows.occurredAt }]);
+    // The stream's summary names no customer: only the rows event is in the customer's history.
+    expect(res.items.map((i) => i.event.eventId)).toEqual([rows.eventId]);
   });
 
   it('exports a search as CSV and JSON, and the export itself lands in the trail', async () => {

@@ -33,7 +33,7 @@ export class ActivityController {
 
   @Get('customers/:id/access')
   @Roles(...AUDIT_READER_ROLES)
-  @ApiOperation({ summary: 'Who viewed, revealed, listed or searched a customer (for subject access requests)' })
+  @ApiOperation({ summary: 'Who viewed, revealed, listed, searched or exported a customer (for subject access requests)' })
   customer(
     @Param('id', new ZodValidationPipe(userIdParam)) id: string,
     @Query(new ZodValidationPipe(customerAccessQuery)) query: CustomerAccessQuery,

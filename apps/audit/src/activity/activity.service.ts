@@ -21,14 +21,29 @@ export type UserActivity = {
   truncated: boolean;
 };
 
+/** The customer's rows streamed into an export: for whom (`userId`), by which principal (`by`), when. */
+export type CustomerExported = { userId: string; by: string; at: string; exportId: string; fieldsInClear: string[]; eventId: string };
+
 export type CustomerAccess = {
   customerId: string;
-  readers: Array<{ userId: string; views: number; reveals: number; listings: number; other: number; lastAt: string }>;
+  /** Per user: views, reveals, listings and searches, exports (counted for the user they were for), other access. */
+  readers: Array<{ userId: string; views: number; reveals: number; listings: number; exports: number; other: number; lastAt: string }>;
+  /** Newest first. */
+  exported: CustomerExported[];
   items: TrailItem[];
   truncated: boolean;
 };
 
-const ACCESS_TYPES = new Set(['CustomerViewed', 'SensitiveFieldRevealed', 'CustomersListed', 'CustomersSearched', 'SubjectAccessProvided']);
+const ACCESS_TYPES = new Set([
+  'CustomerViewed',
+  'SensitiveFieldRevealed',
+  'CustomersListed',
+  'CustomersSearched',
+  'SubjectAccessProvided',
+  'CustomerRowsStreamed',
+]);
+
+const text = (value: unknown, fallback: string): string => (typeof value === 'string' ? value : fallback);
 
 @Injectable()
 export class ActivityService {
@@ -61,7 +76,12 @@ export class ActivityService {
     };
   }
 
-  /** Who viewed, revealed, listed or exported a customer (subject access requests). */
+  /**
+   * Who viewed, revealed, listed, searched or exported a customer (subject access requests). An
+   * export is the `CustomerRowsStreamed` event naming the customer among the rows that
+   * customer-records streamed to the exports service: listed under `exported` and counted for the
+   * user the export was for.
+   */
   async customerAccess(customerId: string, range: { from?: string; to?: string; limit: number }): Promise<CustomerAccess> {
     const rows: TrailRow[] = await this.dataSource.query(
       `SELECT position, topic, indexed_at, occurred_at, envelope FROM ${this.s}.trail
@@ -72,11 +92,23 @@ export class ActivityService {
     );
     const items = rows.slice(0, range.limit).map(toItem);
     const readers = new Map<string, CustomerAccess['readers'][number]>();
+    const exported: CustomerExported[] = [];
     for (const { event } of items) {
       if (!ACCESS_TYPES.has(event.type)) continue;
-      const id = event.actor.userId;
-      const r = readers.get(id) ?? { userId: id, views: 0, reveals: 0, listings: 0, other: 0, lastAt: event.occurredAt };
-      if (event.type === 'CustomerViewed') r.views += 1;
+      // An export's rows are streamed by the exports service for a user: the access is that user's.
+      const id = event.type === 'CustomerRowsStreamed' ? text(event.data.onBehalfOf, event.actor.userId) : event.actor.userId;
+      const r = readers.get(id) ?? { userId: id, views: 0, reveals: 0, listings: 0, exports: 0, other: 0, lastAt: event.occurredAt };
+      if (event.type === 'CustomerRowsStreamed') {
+        r.exports += 1;
+        exported.push({
+          userId: id,
+          by: event.actor.userId,
+          at: event.occurredAt,
+          exportId: text(event.data.purposeId, ''),
+          fieldsInClear: Array.isArray(event.data.fieldsInClear) ? event.data.fieldsInClear.filter((f): f is string => typeof f === 'string') : [],
+          eventId: event.eventId,
+        });
+      } else if (event.type === 'CustomerViewed') r.views += 1;
       else if (event.type === 'SensitiveFieldRevealed') r.reveals += 1;
       else if (event.type === 'CustomersListed' || event.type === 'CustomersSearched') r.listings += 1;
       else r.other += 1;
@@ -86,6 +118,7 @@ export class ActivityService {
     return {
       customerId,
       readers: [...readers.values()].sort((a, b) => b.views + b.reveals - (a.views + a.reveals) || a.userId.localeCompare(b.userId)),
+      exported,
       items,
       truncated: rows.length > range.limit,
     };

@@ -11,6 +11,10 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  *   O(log² n) nodes instead of rehashing the trail.
  * - `stream_heads`: the last version and hash seen per (topic, stream), for the check on arrival.
  * - `chain_breaks`, `checkpoints`, `retention_drops`, `verification_runs`, `reports`.
+ * - `trail.source` / `trail.source_position` (second migration): the service whose event store
+ *   wrote the event (NULL when the envelope does not tell, see `sourceOf`) and the event's
+ *   `globalPosition`, so verification can check the trail against each source's own order (both
+ *   NULL for rows indexed before the migration).
  * Everything that is evidence is append-only (triggers refuse UPDATE, DELETE and TRUNCATE); the
  * retention job only drops whole month partitions past retention.
  */
@@ -162,5 +166,21 @@ export function auditMigrations(schema: string): Array<new () => MigrationInterf
     }
   }
 
-  return [AuditTrail1764460800000];
+  class AuditTrailSourcePosition1795910400000 implements MigrationInterface {
+    name = 'AuditTrailSourcePosition1795910400000';
+
+    async up(q: QueryRunner): Promise<void> {
+      await q.query(`ALTER TABLE ${s}.trail ADD COLUMN source text, ADD COLUMN source_position bigint`);
+      await q.query(
+        `CREATE INDEX trail_source_position_idx ON ${s}.trail (source, source_position) WHERE source IS NOT NULL`,
+      );
+    }
+
+    async down(q: QueryRunner): Promise<void> {
+      await q.query(`DROP INDEX ${s}.trail_source_position_idx`);
+      await q.query(`ALTER TABLE ${s}.trail DROP COLUMN source_position, DROP COLUMN source`);
+    }
+  }
+
+  return [AuditTrail1764460800000, AuditTrailSourcePosition1795910400000];
 }

@@ -4,6 +4,7 @@ import type { EntityManager } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import { MerkleStore } from '../merkle/merkle-store';
 import { checkLink, type LinkBreak, type StreamHead } from './chain-link.util';
+import { sourceOf } from './trail-source.util';
 
 export type IndexOutcome =
   | { duplicate: true }
@@ -97,11 +98,11 @@ export class TrailIndexer {
 
     await manager.query(
       `INSERT INTO ${this.s}.trail (position, event_id, topic, stream_id, stream_version, type, occurred_at, actor_id,
-         actor_ip, user_id, customer_id, correlation_id, hash, envelope)
-       SELECT p, e, t, si, sv, ty, o, a, ip, u, c, co, h, env::jsonb
+         actor_ip, user_id, customer_id, correlation_id, hash, envelope, source, source_position)
+       SELECT p, e, t, si, sv, ty, o, a, ip, u, c, co, h, env::jsonb, src, sp
        FROM unnest($1::bigint[], $2::uuid[], $3::text[], $4::text[], $5::int[], $6::text[], $7::timestamptz[], $8::text[],
-         $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[])
-         AS x(p, e, t, si, sv, ty, o, a, ip, u, c, co, h, env)`,
+         $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::bigint[])
+         AS x(p, e, t, si, sv, ty, o, a, ip, u, c, co, h, env, src, sp)`,
       rowColumns(fresh),
     );
     await this.merkle.appendMany(
@@ -213,7 +214,7 @@ export class TrailIndexer {
 
 /** The trail's columns of the fresh events, one array per column (for `unnest`). */
 function rowColumns(fresh: readonly Fresh[]): unknown[][] {
-  const columns: unknown[][] = Array.from({ length: 14 }, () => []);
+  const columns: unknown[][] = Array.from({ length: 16 }, () => []);
   for (const { item, position } of fresh) {
     const { topic, event } = item;
     const data = event.data;
@@ -232,6 +233,8 @@ function rowColumns(fresh: readonly Fresh[]): unknown[][] {
       event.correlationId,
       event.hash,
       JSON.stringify(event),
+      sourceOf(topic, event),
+      event.globalPosition,
     ];
     row.forEach((value, i) => columns[i].push(value));
   }

@@ -141,6 +141,91 @@ describe('audit trail integrity (Postgres)', () => {
     );
   });
 
+  it("stores each event's source and source position: gaps are no problem, one position twice in a source is", async () => {
+    const spaced = (events: EventEnvelope[], from: number) => events.map((e, i) => ({ ...e, globalPosition: from + i * 17 }));
+    const x = spaced(chainOf('customer-x', [1, 2, 3].map((i) => ({ type: 'CustomerUpdated', data: { i } }))), 1000);
+    const y = spaced(chainOf('customer-y', [1, 2].map((i) => ({ type: 'CustomerUpdated', data: { i } }))), 1005);
+    await t.index([x[0], y[0], x[1], y[1], x[2]]);
+    expect(await t.verifier.verify()).toMatchObject({ ok: true, eventsChecked: 5, problems: [] });
+
+    // A read event at source position 1000 too: another topic, but the same source (customer-records' store).
+    const [read] = spaced(chainOf('access-u-1', [{ type: 'CustomerViewed', data: {} }]), 1000);
+    await t.index([read], 'warden.access.v1');
+    const rows: Array<{ event_id: string; source: string; source_position: string }> = await t.dataSource.query(
+      `SELECT event_id, source, source_position FROM "${t.schema}".trail ORDER BY position`,
+    );
+    expect(rows).toEqual(
+      [x[0], y[0], x[1], y[1], x[2], read].map((e) => ({ event_id: e.eventId, source: 'customer-records', source_position: String(e.globalPosition) })),
+    );
+    const result = await t.verifier.verify();
+    expect(result.problems).toEqual([
+      expect.objectContaining({ kind: 'source-duplicated', eventId: x[0].eventId, position: 0, sourcePosition: 1000, detail: expect.stringContaining('audit positions 0, 5') }),
+      expect.objectContaining({ kind: 'source-duplicated', eventId: read.eventId, position: 5, sourcePosition: 1000, source: 'customer-records' }),
+    ]);
+  });
+
+  it("names the events of a stream whose source positions were swapped in Postgres (the hash does not cover them)", async () => {
+    const { a, position } = await seeded(t);
+    const [x, y] = [a[1], a[2]];
+    // A careful forger: column and envelope both, so nothing but the order gives it away.
+    for (const [e, to] of [
+      [x, y.globalPosition],
+      [y, x.globalPosition],
+    ] as const) {
+      await t.tamper(`UPDATE $S.trail SET source_position = $2, envelope = jsonb_set(envelope, '{globalPosition}', to_jsonb($2::bigint)) WHERE event_id = $1`, [e.eventId, to]);
+    }
+    const result = await t.verifier.verify();
+    expect(result.ok).toBe(false);
+    expect(result.problems).toEqual([
+      {
+        kind: 'source-reordered',
+        position: position(y),
+        eventId: y.eventId,
+        topic: TOPIC,
+        streamId: 'customer-a',
+        streamVersion: 3,
+        source: 'customer-records',
+        sourcePosition: x.globalPosition,
+        detail: `customer-records: version 3 is at source position ${x.globalPosition}, not after version 2 at source position ${y.globalPosition}`,
+      },
+    ]);
+  });
+
+  it('names both events when a source position is duplicated in Postgres', async () => {
+    const { b, c, position } = await seeded(t);
+    // b's last version takes c's first source position (still after b's own previous one: only the duplicate shows).
+    await t.tamper(`UPDATE $S.trail SET source_position = $2, envelope = jsonb_set(envelope, '{globalPosition}', to_jsonb($2::bigint)) WHERE event_id = $1`, [
+      b[4].eventId,
+      c[0].globalPosition,
+    ]);
+    const result = await t.verifier.verify();
+    expect(result.ok).toBe(false);
+    const [first, second] = [c[0], b[4]].sort((p, q) => position(p) - position(q));
+    const positions = `${position(first)}, ${position(second)}`;
+    expect(result.problems).toEqual(
+      [first, second].map((e) => ({
+        kind: 'source-duplicated',
+        position: position(e),
+        eventId: e.eventId,
+        topic: TOPIC,
+        streamId: e.streamId,
+        streamVersion: e.streamVersion,
+        source: 'customer-records',
+        sourcePosition: c[0].globalPosition,
+        detail: `customer-records: source position ${c[0].globalPosition} is held by the events at audit positions ${positions}`,
+      })),
+    );
+  });
+
+  it('names an event whose source position column no longer matches its envelope', async () => {
+    const { c, position } = await seeded(t);
+    await t.tamper(`UPDATE $S.trail SET source_position = source_position + 100000 WHERE event_id = $1`, [c[4].eventId]);
+    const result = await t.verifier.verify();
+    expect(problemAt(result, c[4].eventId)).toEqual([
+      expect.objectContaining({ kind: 'altered', position: position(c[4]), detail: 'the indexed columns do not match the stored envelope' }),
+    ]);
+  });
+
   it('a broken link on arrival is recorded and raised as a critical alert in the outbox', async () => {
     const [one, two, three] = chainOf('customer-z', [{ type: 'A', data: {} }, { type: 'B', data: {} }, { type: 'C', data: {} }]);
     const outcomes = await t.index([one, three]);

@@ -4,6 +4,11 @@ import { z } from 'zod';
 const text = (max: number) => z.string().trim().min(1).max(max);
 const when = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time with offset (e.g. 2026-11-01T00:00:00Z)' });
 
+/** A time range is `[from, to)`: `from` after `to` is refused, naming `from`. */
+const inOrder = (range: { from?: string; to?: string }): boolean =>
+  range.from === undefined || range.to === undefined || Date.parse(range.from) <= Date.parse(range.to);
+const RANGE_ORDER = { path: ['from'], message: 'must not be after to (the range is [from, to))' };
+
 /** The filters of a search of the trail. Every filter is optional; they combine with AND. */
 export const searchFilters = z.strictObject({
   /** The actor's user id (`actor.userId`), e.g. a user UUID or `system:exports`. */
@@ -28,10 +33,10 @@ export const searchEventsQuery = searchFilters.extend({
   limit: z.coerce.number().int().min(1).max(500).default(50),
   /** `nextCursor` of the previous page. */
   cursor: z.string().regex(/^[A-Za-z0-9_-]{1,200}$/, 'must be a nextCursor value').optional(),
-});
+}).refine(inOrder, RANGE_ORDER);
 export type SearchEventsQuery = z.infer<typeof searchEventsQuery>;
 
-export const exportEventsQuery = searchFilters.extend({ format: z.enum(['csv', 'json']).default('json') });
+export const exportEventsQuery = searchFilters.extend({ format: z.enum(['csv', 'json']).default('json') }).refine(inOrder, RANGE_ORDER);
 export type ExportEventsQuery = z.infer<typeof exportEventsQuery>;
 
 export const userIdParam = text(200);
@@ -42,5 +47,5 @@ export const customerAccessQuery = z.strictObject({
   from: when.optional(),
   to: when.optional(),
   limit: z.coerce.number().int().min(1).max(5000).default(1000),
-});
+}).refine(inOrder, RANGE_ORDER);
 export type CustomerAccessQuery = z.infer<typeof customerAccessQuery>;

@@ -7,7 +7,12 @@ import { MerkleStore } from '../merkle/merkle-store';
 import { leafHash, StreamingRoot } from '../merkle/merkle.util';
 import { EventHasher } from './event-hasher.util';
 
-export type ProblemKind = 'altered' | 'removed' | 'inserted' | 'reordered' | 'checkpoint';
+/**
+ * `source-reordered`: within a stream, a later version has a source position (the source's
+ * `globalPosition`) that is not after the previous version's. `source-duplicated`: two events of
+ * one source at the same source position. (Gaps in source positions are normal: never flagged.)
+ */
+export type ProblemKind = 'altered' | 'removed' | 'inserted' | 'reordered' | 'source-reordered' | 'source-duplicated' | 'checkpoint';
 
 /** One finding, at an exact place: the audit position and, where known, the event and its stream. */
 export type VerificationProblem = {
@@ -18,6 +23,9 @@ export type VerificationProblem = {
   streamId: string | null;
   streamVersion: number | null;
   detail: string;
+  /** With the `source-*` kinds: the source (service) and the event's position in it. */
+  source?: string;
+  sourcePosition?: number;
 };
 
 export type CheckpointCheck = {
@@ -51,6 +59,8 @@ type Row = {
   stream_version: number;
   hash: string;
   envelope: string;
+  source: string | null;
+  source_position: string | null;
 };
 type Leaf = { idx: string; hash: Buffer };
 /** A batch as read, with each row's hash recomputed from its text when a worker did it (`null`: it could not). */
@@ -80,8 +90,10 @@ export type TrailVerifierOptions = {
 /**
  * Rechecks the whole trail from Postgres: each event's hash against its content, each stream's
  * hash chain in trail order, each position against the Merkle leaf stored for it, the stored
- * nodes against the last checkpoint, and the root recomputed from the events at every checkpoint
- * size against that checkpoint's signed root. Streams the trail in batches (O(streams) memory):
+ * nodes against the last checkpoint, the root recomputed from the events at every checkpoint
+ * size against that checkpoint's signed root, and each source's own order (within a stream, each
+ * version after the previous one in the source's `globalPosition`; no source position twice; gaps
+ * are normal). Streams the trail in batches (O(streams) memory):
  * the next batch is read (and, with `workers`, rehashed on worker threads) while this one is
  * checked.
  */
@@ -120,6 +132,8 @@ export class TrailVerifier {
     const end = Math.max(size, maxRows[0].max === null ? 0 : Number(maxRows[0].max) + 1);
 
     const heads = new Map<string, StreamHead>();
+    /** Per (source, stream): the highest version seen in trail order and its source position. */
+    const sourceHeads = new Map<string, { streamVersion: number; sourcePosition: number }>();
     const root = new StreamingRoot();
     const checks: CheckpointCheck[] = [];
     let nextCheckpoint = 0;
@@ -183,7 +197,7 @@ export class TrailVerifier {
         const to = Math.min(from + batch, end);
         const pending = Promise.all([
           dataSource.query(
-            `SELECT position, event_id, topic, stream_id, stream_version, hash, envelope::text AS envelope
+            `SELECT position, event_id, topic, stream_id, stream_version, hash, envelope::text AS envelope, source, source_position
            FROM ${this.s}.trail WHERE position >= $1 AND position < $2 ORDER BY position, occurred_at`,
             [from, to],
           ) as Promise<Row[]>,
@@ -289,7 +303,8 @@ export class TrailVerifier {
             envelope.eventId !== row.event_id ||
             envelope.streamId !== row.stream_id ||
             envelope.streamVersion !== row.stream_version ||
-            envelope.hash !== row.hash
+            envelope.hash !== row.hash ||
+            (row.source_position !== null && envelope.globalPosition !== Number(row.source_position))
           ) {
             report({
               kind: 'altered',
@@ -306,6 +321,23 @@ export class TrailVerifier {
           if (broken) report({ kind: broken.kind, ...at, detail: broken.reason });
           if (!head || envelope.streamVersion > head.streamVersion)
             heads.set(key, { streamVersion: envelope.streamVersion, lastHash: envelope.hash });
+          if (row.source !== null && row.source_position !== null) {
+            const sourceKey = `${row.source}\u0000${row.stream_id}`;
+            const sourcePosition = Number(row.source_position);
+            const previous = sourceHeads.get(sourceKey);
+            if (!previous || row.stream_version > previous.streamVersion) {
+              if (previous && sourcePosition <= previous.sourcePosition) {
+                report({
+                  kind: 'source-reordered',
+                  ...at,
+                  source: row.source,
+                  sourcePosition,
+                  detail: `${row.source}: version ${row.stream_version} is at source position ${sourcePosition}, not after version ${previous.streamVersion} at source position ${previous.sourcePosition}`,
+                });
+              }
+              sourceHeads.set(sourceKey, { streamVersion: row.stream_version, sourcePosition });
+            }
+          }
           const leaf = leafHash(/^[0-9a-f]{64}$/.test(row.hash) ? row.hash : '0'.repeat(64));
           if (!leaf.equals(stored)) {
             report({
@@ -321,6 +353,8 @@ export class TrailVerifier {
     } finally {
       await hasher?.close();
     }
+
+    await this.checkSourceDuplicates(report);
 
     const last = checks.at(-1) ?? null;
     if (last) {
@@ -359,5 +393,31 @@ export class TrailVerifier {
       problemCount,
       problems,
     };
+  }
+
+  /** Every event that shares its source position with another event of the same source. */
+  private async checkSourceDuplicates(report: (problem: VerificationProblem) => void): Promise<void> {
+    const rows: Array<Row & { others: string }> = await this.options.dataSource.query(
+      `SELECT t.position, t.event_id, t.topic, t.stream_id, t.stream_version, t.source, t.source_position, d.positions AS others
+       FROM ${this.s}.trail t
+       JOIN (SELECT source, source_position, string_agg(position::text, ', ' ORDER BY position) AS positions
+             FROM ${this.s}.trail WHERE source IS NOT NULL AND source_position IS NOT NULL
+             GROUP BY source, source_position HAVING count(*) > 1) d
+         ON d.source = t.source AND d.source_position = t.source_position
+       ORDER BY t.source, t.source_position, t.position`,
+    );
+    for (const row of rows) {
+      report({
+        kind: 'source-duplicated',
+        position: Number(row.position),
+        eventId: row.event_id,
+        topic: row.topic,
+        streamId: row.stream_id,
+        streamVersion: row.stream_version,
+        source: row.source as string,
+        sourcePosition: Number(row.source_position),
+        detail: `${row.source}: source position ${row.source_position} is held by the events at audit positions ${row.others}`,
+      });
+    }
   }
 }

@@ -32,6 +32,14 @@ describe('customer-records: the customer stream for exports (running app)', () =
         purposeId,
       ])
     ).map((row: { data: Record<string, unknown> }) => row.data);
+  /** The `CustomerRowsStreamed` events of a stream, in stream order. */
+  const named = async (purposeId: string): Promise<Array<{ offset: number; customerIds: string[] } & Record<string, unknown>>> =>
+    (
+      await t.db.query(
+        `SELECT data FROM "${t.schema}".events WHERE type = 'CustomerRowsStreamed' AND data->>'purposeId' = $1 ORDER BY (data->>'offset')::int`,
+        [purposeId],
+      )
+    ).map((row: { data: { offset: number; customerIds: string[] } & Record<string, unknown> }) => row.data);
 
   beforeAll(async () => {
     t = await launchReadSideApp('stream', {
@@ -57,7 +65,7 @@ describe('customer-records: the customer stream for exports (running app)', () =
     await t?.stop();
   });
 
-  it(`streams all ${SEEDED + 1} rows as JSON lines in id order, fields at the owner's levels, and records CustomersStreamed`, async () => {
+  it(`streams all ${SEEDED + 1} rows as JSON lines in id order, fields at the owner's levels, records CustomersStreamed and names every customer in CustomerRowsStreamed`, async () => {
     const purposeId = `export-${randomUUID()}`;
     const res = await post(system, 'stream', {
       onBehalfOf: owner,
@@ -91,6 +99,26 @@ describe('customer-records: the customer stream for exports (running app)', () =
         resultCount: SEEDED + 1,
         fieldsInClear: ['mobile'],
       },
+    ]);
+    // Every streamed customer named, in stream order, 1000 per event, on the caller's access stream.
+    const chunks = await named(purposeId);
+    expect(chunks).toHaveLength(Math.ceil((SEEDED + 1) / 1000));
+    expect(chunks.map((c) => c.offset)).toEqual(chunks.map((_, i) => i * 1000));
+    expect(chunks.flatMap((c) => c.customerIds)).toEqual(ids);
+    expect(chunks[0]).toEqual({ readerId: 'system:exports', onBehalfOf: owner, purposeId, offset: 0, customerIds: ids.slice(0, 1000), fieldsInClear: ['mobile'] });
+    const streams: Array<{ stream_id: string }> = await t.db.query(
+      `SELECT DISTINCT stream_id FROM "${t.schema}".events WHERE type = 'CustomerRowsStreamed' AND data->>'purposeId' = $1`,
+      [purposeId],
+    );
+    expect(streams).toEqual([{ stream_id: 'access-system:exports' }]);
+  });
+
+  it('names exactly the customers of a filtered stream', async () => {
+    const purposeId = `export-${randomUUID()}`;
+    const rows = await lines(await post(system, 'stream', { onBehalfOf: owner, purposeId, filter: { q: 'registered' }, fields: ['name'] }));
+    expect(rows.map((row) => row.id)).toEqual([registeredId]);
+    expect(await named(purposeId)).toEqual([
+      { readerId: 'system:exports', onBehalfOf: owner, purposeId, offset: 0, customerIds: [registeredId], fieldsInClear: [] },
     ]);
   });
 
@@ -132,6 +160,7 @@ describe('customer-records: the customer stream for exports (running app)', () =
       expect(((await res.json()) as { message: string }).message).toMatch(/mobile, nationalId in clear/);
     }
     expect(await streamed(purposeId)).toEqual([]);
+    expect(await named(purposeId)).toEqual([]);
   });
 
   it('refuses every caller but system:exports with the system role', async () => {
@@ -195,6 +224,10 @@ describe('customer-records: the customer stream for exports (running app)', () =
     );
     expect(event.resultCount as number).toBeGreaterThan(0);
     expect(event.resultCount as number).toBeLessThan(SEEDED + 1);
+    // The customers named are exactly as many as the rows sent, each once.
+    const ids = (await named(purposeId)).flatMap((c) => c.customerIds);
+    expect(ids).toHaveLength(event.resultCount as number);
+    expect(new Set(ids).size).toBe(ids.length);
     expect((await fetch(`${t.app.url}/health/ready`)).status).toBe(200);
   });
 });

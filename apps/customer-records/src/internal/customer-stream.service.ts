@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { Injectable } from '@nestjs/common';
-import { customerFilterKeys } from '@warden/contracts';
+import { customerFilterKeys, MAX_STREAMED_CUSTOMER_IDS } from '@warden/contracts';
 import type { SubjectKeys } from '@warden/crypto';
 import type { CommandMetadata } from '@warden/event-store';
 import { ForbiddenError, type FieldLevel, type Policy } from '@warden/security';
@@ -33,6 +33,9 @@ export const STREAM_PAGE_SIZE = 2000;
 
 /** Lines are written to the socket in chunks of about this many characters, not one write per row. */
 export const STREAM_CHUNK_CHARS = 64 * 1024;
+
+/** Customers named per `CustomerRowsStreamed` event. */
+export const STREAMED_IDS_PER_EVENT = MAX_STREAMED_CUSTOMER_IDS;
 
 /** One page of rows, its levels (memoised for the page) and the data keys it needs (loaded at once). */
 type StreamPage = { rows: CustomerRow[]; levelsOf: RowLevels; keys: SubjectKeys };
@@ -98,10 +101,12 @@ export class CustomerStreamService {
    * keys are loaded with one query and unwrapped once, and dropped after the page; the next page
    * (rows and keys) is read while this one is written, so at most two pages are held. Lines go
    * out in chunks of ~64 KB, waiting for 'drain' whenever the socket's buffer is full, and the
-   * loop stops at once when the client goes away. Records `CustomersStreamed` with the rows
-   * written, at the end or at the abort; the response ends only after that event committed (if
-   * it cannot be recorded the response is destroyed, so the client never takes an unrecorded
-   * stream as complete).
+   * loop stops at once when the client goes away. Names the customers written in
+   * `CustomerRowsStreamed` events, one per `STREAMED_IDS_PER_EVENT` rows, recorded as the stream
+   * goes (not awaited there: the batched appender writes them while rows keep flowing), and records
+   * `CustomersStreamed` with the rows written, at the end or at the abort. The response ends only
+   * after all of them committed (if one cannot be recorded the response is destroyed, so the client
+   * never takes an unrecorded stream as complete).
    */
   async stream(body: CustomerStreamBody, policy: Policy, res: Response, metadata: CommandMetadata): Promise<void> {
     this.assertClearFields(policy, body.clearFields);
@@ -124,11 +129,13 @@ export class CustomerStreamService {
     res.setHeader('cache-control', 'no-store');
     let written = 0;
     let next: Promise<StreamPage> | null = null;
-    /** Writes a chunk of `rows` lines; false when the client went away. */
-    const send = async (chunk: string, rows: number): Promise<boolean> => {
+    const named = this.namer(body, policy, metadata);
+    /** Writes a chunk of lines, the rows of `ids`; false when the client went away. */
+    const send = async (chunk: string, ids: string[]): Promise<boolean> => {
       if (closed) return false;
       const ok = res.write(chunk);
-      written += rows;
+      written += ids.length;
+      named.add(ids);
       if (!ok && !closed) await Promise.race([once(res, 'drain'), once(res, 'close')]);
       return !closed;
     };
@@ -140,21 +147,21 @@ export class CustomerStreamService {
         // A read-ahead that fails after an abort must not be an unhandled rejection.
         next?.catch(() => undefined);
         let chunk = '';
-        let inChunk = 0;
+        let inChunk: string[] = [];
         let open = true;
         try {
           for (const row of rows) {
             const { id, version, ...rest } = this.queries.viewWith(row, levelsOf(row), keys);
             chunk += `${JSON.stringify({ id, version, ...rest })}\n`;
-            inChunk += 1;
+            inChunk.push(row.id);
             if (chunk.length >= STREAM_CHUNK_CHARS) {
               open = await send(chunk, inChunk);
               chunk = '';
-              inChunk = 0;
+              inChunk = [];
               if (!open) break;
             }
           }
-          if (open && inChunk > 0) open = await send(chunk, inChunk);
+          if (open && inChunk.length > 0) open = await send(chunk, inChunk);
         } finally {
           keys.release();
         }
@@ -164,18 +171,55 @@ export class CustomerStreamService {
       }
     } catch (error) {
       releaseLater(next);
-      await this.recorded(body, policy, written, metadata).catch(() => undefined);
+      await Promise.all([named.flush(), this.recorded(body, policy, written, metadata)]).catch(() => undefined);
       res.destroy(error as Error);
       return;
     }
     releaseLater(next);
     try {
-      await this.recorded(body, policy, written, metadata);
+      await Promise.all([named.flush(), this.recorded(body, policy, written, metadata)]);
     } catch {
       res.destroy();
       return;
     }
     if (!closed) res.end();
+  }
+
+  /**
+   * Collects the ids of the rows written and records a `CustomerRowsStreamed` event for every
+   * `STREAMED_IDS_PER_EVENT` of them without waiting for it; `flush` records the rest and resolves
+   * once every one committed (rejects if any failed).
+   */
+  private namer(body: CustomerStreamBody, policy: Policy, metadata: CommandMetadata): { add: (ids: readonly string[]) => void; flush: () => Promise<void> } {
+    const readerId = metadata.actor.userId;
+    let ids: string[] = [];
+    let offset = 0;
+    const pending: Array<Promise<unknown>> = [];
+    const record = (customerIds: string[]) => {
+      const recorded = this.access.record(
+        readerId,
+        {
+          type: 'CustomerRowsStreamed',
+          data: { readerId, onBehalfOf: policy.userId, purposeId: body.purposeId, offset, customerIds, fieldsInClear: body.clearFields },
+        },
+        metadata,
+      );
+      // Settled here, so a failure before `flush` is no unhandled rejection; `flush` rethrows it.
+      pending.push(recorded.then(() => null, (error: unknown) => ({ error })));
+      offset += customerIds.length;
+    };
+    return {
+      add: (written) => {
+        ids.push(...written);
+        while (ids.length >= STREAMED_IDS_PER_EVENT) record(ids.splice(0, STREAMED_IDS_PER_EVENT));
+      },
+      flush: async () => {
+        if (ids.length > 0) record(ids);
+        ids = [];
+        const failed = (await Promise.all(pending)).find((outcome) => outcome !== null) as { error: unknown } | undefined;
+        if (failed) throw failed.error;
+      },
+    };
   }
 
   private recorded(body: CustomerStreamBody, policy: Policy, resultCount: number, metadata: CommandMetadata): Promise<void> {

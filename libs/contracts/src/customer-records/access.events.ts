@@ -74,16 +74,47 @@ export const customersStreamedV1 = z.strictObject({
 });
 export type CustomersStreamedData = z.infer<typeof customersStreamedV1>;
 
+/** At most this many customer ids are named in one `CustomerRowsStreamed` event. */
+export const MAX_STREAMED_CUSTOMER_IDS = 1000;
+
+/**
+ * Customers whose rows a stream sent (the exports service generating a file), named so that a
+ * subject access request can tell who exported a customer: one event per (at most)
+ * `MAX_STREAMED_CUSTOMER_IDS` rows, in stream order, next to the stream's `CustomersStreamed`.
+ */
+export const customerRowsStreamedV1 = z.strictObject({
+  readerId: z.string().min(1).max(200),
+  onBehalfOf: z.string().min(1).max(200),
+  /** The export (or other job) the rows were streamed for, as in `CustomersStreamed`. */
+  purposeId: z.string().min(1).max(200),
+  /** Rows of the same stream sent before these. */
+  offset: z.number().int().min(0),
+  customerIds: z.array(z.uuid()).min(1).max(MAX_STREAMED_CUSTOMER_IDS),
+  fieldsInClear: z.array(customerFieldNameSchema).max(50),
+});
+export type CustomerRowsStreamedData = z.infer<typeof customerRowsStreamedV1>;
+
 export type AccessEvent =
   | { type: 'CustomerViewed'; data: CustomerViewedData }
   | { type: 'CustomersListed'; data: CustomersListedData }
   | { type: 'CustomersSearched'; data: CustomersSearchedData }
   | { type: 'SensitiveFieldRevealed'; data: SensitiveFieldRevealedData }
   | { type: 'SubjectAccessProvided'; data: SubjectAccessProvidedData }
-  | { type: 'CustomersStreamed'; data: CustomersStreamedData };
+  | { type: 'CustomersStreamed'; data: CustomersStreamedData }
+  | { type: 'CustomerRowsStreamed'; data: CustomerRowsStreamedData };
 
-/** The stream of a reader's access events. */
+/** The stream of a reader's access events in customer-records (reads, and its own denials). */
 export const accessStreamId = (userId: string): string => `access-${userId}`;
+
+/**
+ * The stream of a user's `AccessDenied` events in `service`'s event store: `access-<userId>` in
+ * customer-records (next to the reads), `access-<service>-<userId>` in every other service. Every
+ * store that publishes to `warden.access.v1` then writes streams of its own, so each stream's
+ * versions and hash chain come from one store (two stores writing one stream id would each
+ * start at version 1, and the audit would take the second for a broken chain).
+ */
+export const accessDeniedStreamId = (service: string, userId: string): string =>
+  service === 'customer-records' ? accessStreamId(userId) : `access-${service}-${userId}`;
 export const isAccessStream = (streamId: string): boolean => streamId.startsWith('access-');
 
 export const accessEventSpecs: EventSpec[] = [
@@ -93,4 +124,5 @@ export const accessEventSpecs: EventSpec[] = [
   { type: 'SensitiveFieldRevealed', versions: { 1: sensitiveFieldRevealedV1 } },
   { type: 'SubjectAccessProvided', versions: { 1: subjectAccessProvidedV1 } },
   { type: 'CustomersStreamed', versions: { 1: customersStreamedV1 } },
+  { type: 'CustomerRowsStreamed', versions: { 1: customerRowsStreamedV1 } },
 ];
