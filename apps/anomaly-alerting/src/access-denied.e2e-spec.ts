@@ -29,7 +29,7 @@ describe('anomaly-alerting: denials recorded by a running service', () => {
     for (let i = 0; i < 19; i += 1) await refuse();
 
     const recorded = await readTopic(h.kafka, `${h.prefix}${Topics.access}`, { count: 19, timeoutMs: 60_000 });
-    const mine = recorded.map((m) => JSON.parse(m.value as string)).filter((e) => e.streamId === `access-${userId}`);
+    const mine = recorded.map((m) => JSON.parse(m.value as string)).filter((e) => e.streamId === `access-anomaly-alerting-${userId}`);
     expect(mine).toHaveLength(19);
     expect(mine[0]).toMatchObject({
       type: 'AccessDenied',
@@ -63,7 +63,7 @@ describe('anomaly-alerting: denials recorded by a running service', () => {
     const added = after.map((m) => JSON.parse(m.value as string)).filter((e) => !before.some((b) => JSON.parse(b.value as string).eventId === e.eventId));
     expect(added).toHaveLength(1);
     expect(added[0]).toMatchObject({
-      streamId: `access-${officer}`,
+      streamId: `access-anomaly-alerting-${officer}`,
       data: { userId: officer, action: 'update', subject: 'Rule', resourceId: 'brute-force', reason: 'role_required' },
     });
   });

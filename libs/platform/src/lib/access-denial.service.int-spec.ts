@@ -44,12 +44,12 @@ describe('AccessDenialService', () => {
   });
 
   const serviceOn = (ds: DataSource, metrics: Metrics) =>
-    new AccessDenialService({ store: new EventStore({ dataSource: ds, schema, registry: eventRegistry }), dataSource: ds, registry: eventRegistry, verifier, metrics });
+    new AccessDenialService({ service: 'anomaly-alerting', store: new EventStore({ dataSource: ds, schema, registry: eventRegistry }), dataSource: ds, registry: eventRegistry, verifier, metrics });
 
   const deniedOf = async (userId: string): Promise<Array<{ type: string; data: Record<string, unknown>; actor: { userId: string } }>> =>
-    dataSource.query(`SELECT type, data, actor FROM ${quoteSchema(schema)}.events WHERE stream_id = $1 ORDER BY stream_version`, [`access-${userId}`]);
+    dataSource.query(`SELECT type, data, actor FROM ${quoteSchema(schema)}.events WHERE stream_id = $1 ORDER BY stream_version`, [`access-anomaly-alerting-${userId}`]);
 
-  it('appends AccessDenied to the person’s access stream, reading the token when the guard set no principal', async () => {
+  it('appends AccessDenied to the person’s access stream in this service, reading the token when the guard set no principal', async () => {
     const metrics = new Metrics();
     const service = serviceOn(dataSource, metrics);
     const userId = uuidv7();
@@ -82,6 +82,7 @@ describe('AccessDenialService', () => {
     const { dataSource: broken, schema: brokenSchema } = await createTestSchema('access_denial_down');
     await dropTestSchema(broken, brokenSchema); // a real database connection, closed: every write fails
     const service = new AccessDenialService({
+      service: 'anomaly-alerting',
       store: new EventStore({ dataSource: broken, schema: brokenSchema, registry: eventRegistry }),
       dataSource: broken,
       registry: eventRegistry,

@@ -1,5 +1,5 @@
 import { type BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
-import { type AccessDeniedData, accessStreamId, type EventRegistry } from '@warden/contracts';
+import { type AccessDeniedData, accessDeniedStreamId, type EventRegistry } from '@warden/contracts';
 import { BatchedAppender, type EventStore } from '@warden/event-store';
 import { type JwtVerifier, type Principal, type RequestWithPrincipal, serviceClientIdOf } from '@warden/security';
 import type { Request } from 'express';
@@ -68,6 +68,8 @@ export function accessDeniedOf(request: DeniedRequest, userId: string, error: Er
 }
 
 export type AccessDenialServiceOptions = {
+  /** The service that answered the 403 (names the stream, see `accessDeniedStreamId`). */
+  service: string;
   store: EventStore;
   dataSource: DataSource;
   registry: EventRegistry;
@@ -77,7 +79,7 @@ export type AccessDenialServiceOptions = {
 
 /**
  * Records every 403 answered to an authenticated person as `AccessDenied` on their access stream
- * (`access-<userId>`, routed to `warden.access.v1` by the relay) through a batched appender, so
+ * in this service (`accessDeniedStreamId`, routed to `warden.access.v1` by the relay) through a batched appender, so
  * that the anomaly-alerting service can count denial bursts. Service principals (`system:*`) are
  * not recorded: a misconfigured service is an operations matter, not a person probing.
  *
@@ -125,7 +127,7 @@ export class AccessDenialService implements BeforeApplicationShutdown {
       });
       try {
         await Promise.race([
-          this.appender.record(accessStreamId(principal.userId), { type: 'AccessDenied', data }, commandMetadata(req, principal)),
+          this.appender.record(accessDeniedStreamId(this.options.service, principal.userId), { type: 'AccessDenied', data }, commandMetadata(req, principal)),
           timeout,
         ]);
       } finally {

@@ -42,7 +42,7 @@ export type ServicePlatformOptions = {
    * Publishes some streams elsewhere than the service's events topic: `topicFor` names the topic
    * (without `KAFKA_TOPIC_PREFIX`) of an event from its row, or `null` for the events topic;
    * `topics` lists every topic it may name, created with the events topic. Whatever it says,
-   * access streams (`access-<userId>`: read events, `AccessDenied`) for which it names no topic go
+   * access streams (`access-…`: read events, `AccessDenied`) for which it names no topic go
    * to `Topics.access` (created too).
    */
   relayRouting?: { topics: readonly string[]; topicFor(row: RelayRow): string | null };
@@ -98,7 +98,7 @@ export class PlatformModule implements NestModule {
           provide: AccessDenialService,
           inject: [EventStore, DataSource, JwtVerifier, Metrics],
           useFactory: (store: EventStore, dataSource: DataSource, verifier: JwtVerifier, metrics: Metrics) =>
-            new AccessDenialService({ store, dataSource, registry: options.registry, verifier, metrics }),
+            new AccessDenialService({ service, store, dataSource, registry: options.registry, verifier, metrics }),
         },
         {
           provide: JwtVerifier,
