@@ -16,7 +16,7 @@ import {
 import { generate } from 'otplib';
 import { createLocalJWKSet, decodeProtectedHeader, generateKeyPair, jwtVerify, SignJWT, type JSONWebKeySet } from 'jose';
 import Redis from 'ioredis';
-import { randomBytes, randomInt } from 'node:crypto';
+import { createHash, randomBytes, randomInt } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { privateKeyFromSeed } from './signing-keys/signing-key.service';
 
@@ -230,6 +230,84 @@ describe('authorization (running app)', () => {
       expect((await call('/v1/auth/keys/rotate', { method: 'POST', token: staff.body.accessToken })).status).toBe(403);
     });
 
+    it('filters the user directory by status (GET /v1/users?status=)', async () => {
+      const { user: leaver } = await createUser();
+      const { user: stayer } = await createUser();
+      const disable = await call(`/v1/users/${leaver.id}`, { method: 'PATCH', token: adminToken, body: { status: 'disabled', statusReason: 'left' } });
+      expect(disable.status).toBe(200);
+      const idsWith = async (status: string) => {
+        const res = await call(`/v1/users?status=${status}&limit=200`, { token: adminToken });
+        expect(res.status).toBe(200);
+        const { items } = res.body as { items: Array<{ id: string; status: string }> };
+        expect(items.map((u) => u.status).filter((s) => s !== status)).toEqual([]);
+        return items.map((u) => u.id);
+      };
+      const disabled = await idsWith('disabled');
+      expect(disabled).toContain(leaver.id);
+      expect(disabled).not.toContain(stayer.id);
+      const active = await idsWith('active');
+      expect(active).toContain(stayer.id);
+      expect(active).not.toContain(leaver.id);
+      const bad = await call('/v1/users?status=sleeping', { token: adminToken });
+      expect(bad.status).toBe(400);
+      expect(JSON.stringify(bad.body)).toContain('status');
+    });
+
+    it('ends every session of an admin demoted by another admin: the old token is refused, the next login gets the current roles', async () => {
+      const { username, password, user } = await createUser({ roles: ['admin', 'staff'] });
+      const enrolment = await enrolAtLogin(username, password);
+      const old = enrolment.tokens;
+      expect((await call('/v1/users', { token: old.accessToken })).status).toBe(200);
+
+      const demoted = await call(`/v1/users/${user.id}`, { method: 'PATCH', token: adminToken, ip: '8.8.4.4', body: { roles: ['staff'] } });
+      expect(demoted.status).toBe(200);
+      expect(demoted.body).toMatchObject({ roles: ['staff'] });
+      await expectEventually(
+        async () => {
+          const res = await call('/v1/users', { token: old.accessToken });
+          expect(res.status).toBe(401);
+          expect((res.body as ErrorBody).code).toBe('TOKEN_REVOKED');
+        },
+        { timeoutMs: 1000 },
+      );
+      expect((await call('/v1/auth/refresh', { body: { refreshToken: old.refreshToken } })).status).toBe(401);
+      const sessions = (await call(`/v1/users/${user.id}/sessions`, { token: adminToken })).body as Array<{ status: string; revokeReason: string }>;
+      expect(sessions).toEqual([expect.objectContaining({ status: 'revoked', revokeReason: 'roles_changed' })]);
+      const revoked: Array<{ data: unknown; actor: Record<string, unknown> }> = await inspector.query(
+        `SELECT data, actor FROM "${schema}".events WHERE stream_id = $1 AND type = 'SessionRevoked'`,
+        [`user-sessions-${user.id}`],
+      );
+      expect(revoked).toEqual([
+        {
+          data: { userId: user.id, sessionId: null, reason: 'roles_changed' },
+          actor: expect.objectContaining({ ip: '8.8.4.4', geo: expect.objectContaining({ country: 'US', asn: 15169 }) }),
+        },
+      ]);
+
+      // A new login (with a recovery code: the user enrolled MFA as an admin) carries the current roles. A
+      // login within the second of the revocation gets a token refused for that second, so it is retried.
+      await expectEventually(
+        async () => {
+          const again = await loginWithCode(username, password, enrolment.recoveryCodes.pop() as string);
+          expect(again.status).toBe(200);
+          const res = await call('/v1/users', { token: again.body.accessToken });
+          expect(res.status).toBe(403);
+          expect((res.body as ErrorBody).code).toBe('FORBIDDEN');
+        },
+        { timeoutMs: 5000, intervalMs: 500 },
+      );
+    });
+
+    it('keeps the sessions of a user who only gains a role', async () => {
+      const { username, password, user } = await createUser();
+      const token = (await login(username, password)).body.accessToken;
+      const promoted = await call(`/v1/users/${user.id}`, { method: 'PATCH', token: adminToken, body: { roles: ['staff', 'auditor'] } });
+      expect(promoted.status).toBe(200);
+      expect((await call('/v1/roles', { token })).status).toBe(200);
+      const sessions = (await call(`/v1/users/${user.id}/sessions`, { token: adminToken })).body as Array<{ status: string }>;
+      expect(sessions.map((s) => s.status)).toEqual(['active']);
+    });
+
     it('lets HR read the user directory (to pick leavers and successors) but not change it', async () => {
       const { user: someone } = await createUser();
       const { username, password } = await createUser({ roles: ['hr'] });
@@ -321,6 +399,11 @@ describe('authorization (running app)', () => {
       const rotated = second.body as Tokens;
       secrets.push(rotated.accessToken, rotated.refreshToken);
       expect(rotated.refreshToken).not.toBe(first.refreshToken);
+      // Stored as their SHA-256 only: neither raw token appears anywhere in the table.
+      const stored: Array<Record<string, unknown>> = await inspector.query(`SELECT * FROM "${schema}".refresh_tokens WHERE user_id = $1`, [user.id]);
+      expect(stored.map((row) => row['token_hash']).sort()).toEqual([first.refreshToken, rotated.refreshToken].map((t) => createHash('sha256').update(t).digest('hex')).sort());
+      const table = JSON.stringify(await inspector.query(`SELECT * FROM "${schema}".refresh_tokens`));
+      for (const raw of [first.refreshToken, rotated.refreshToken]) expect(table).not.toContain(raw);
       expect((await call('/v1/auth/refresh', { body: { refreshToken: first.refreshToken } })).body).toMatchObject({
         statusCode: 401,
         code: 'INVALID_REFRESH_TOKEN',
@@ -350,8 +433,30 @@ describe('authorization (running app)', () => {
       const { username, password, user } = await createUser();
       const a = (await login(username, password, '8.8.8.8', { 'x-device-id': 'laptop-1', 'user-agent': 'e2e-agent' })).body;
       const b = (await login(username, password, newIp())).body;
+      // The events' actor carries the same: address, user agent, device and where the address is.
+      const [succeeded]: Array<{ actor: Record<string, unknown> }> = await inspector.query(
+        `SELECT actor FROM "${schema}".events WHERE type = 'LoginSucceeded' AND data->>'userId' = $1 AND actor->>'ip' = '8.8.8.8'`,
+        [user.id],
+      );
+      expect(succeeded.actor).toEqual({
+        userId: user.id,
+        sessionId: expect.any(String),
+        ip: '8.8.8.8',
+        userAgent: 'e2e-agent',
+        deviceId: 'laptop-1',
+        geo: { country: 'US', city: null, asn: 15169, asnOrg: 'Google LLC' },
+      });
+      // A private (here loopback) address has no place: geo null.
+      const local = await login(username, password, '127.0.0.1');
+      expect(local.status).toBe(200);
+      const [localActor]: Array<{ actor: Record<string, unknown> }> = await inspector.query(
+        `SELECT actor FROM "${schema}".events WHERE type = 'LoginSucceeded' AND data->>'userId' = $1 AND actor->>'ip' = '127.0.0.1'`,
+        [user.id],
+      );
+      expect(localActor.actor).toMatchObject({ ip: '127.0.0.1', geo: null });
+      expect((await call('/v1/auth/logout', { method: 'POST', token: local.body.accessToken })).status).toBe(204);
       const sessions = (await call(`/v1/users/${user.id}/sessions`, { token: adminToken })).body as Array<Record<string, unknown>>;
-      expect(sessions).toHaveLength(2);
+      expect(sessions).toHaveLength(3);
       expect(sessions).toEqual(
         expect.arrayContaining([
           expect.objectContaining({
@@ -364,13 +469,16 @@ describe('authorization (running app)', () => {
           expect.objectContaining({ geo: null }),
         ]),
       );
-      // A failed login records where it came from too, with its autonomous system.
+      // A failed login records where it came from too, with its autonomous system (in the data and the actor).
       expect((await login(username, 'not-the-password', '1.1.1.1')).status).toBe(401);
-      const failed: Array<{ data: { geo: unknown } }> = await inspector.query(
-        `SELECT data FROM "${schema}".events WHERE type = 'LoginFailed' AND data->>'userId' = $1`,
+      const failed: Array<{ data: { geo: unknown }; actor: Record<string, unknown> }> = await inspector.query(
+        `SELECT data, actor FROM "${schema}".events WHERE type = 'LoginFailed' AND data->>'userId' = $1`,
         [user.id],
       );
       expect(failed.map((row) => row.data.geo)).toEqual([expect.objectContaining({ asn: 13335, asnOrg: 'Cloudflare, Inc.' })]);
+      expect(failed.map((row) => row.actor)).toEqual([
+        expect.objectContaining({ userId: user.id, ip: '1.1.1.1', geo: expect.objectContaining({ asn: 13335, asnOrg: 'Cloudflare, Inc.' }) }),
+      ]);
       expect((await call(`/v1/users/${user.id}/sessions`, { method: 'DELETE', token: adminToken })).status).toBe(204);
       for (const token of [a.accessToken, b.accessToken]) {
         const res = await call('/v1/auth/logout', { method: 'POST', token });
@@ -379,7 +487,7 @@ describe('authorization (running app)', () => {
       }
       expect((await call('/v1/auth/refresh', { body: { refreshToken: b.refreshToken } })).status).toBe(401);
       const after = (await call(`/v1/users/${user.id}/sessions`, { token: adminToken })).body as Array<{ status: string }>;
-      expect(after.map((s) => s.status)).toEqual(['revoked', 'revoked']);
+      expect(after.map((s) => s.status)).toEqual(['revoked', 'revoked', 'revoked']);
     });
 
     it('disabling a user ends their sessions and their logins', async () => {

@@ -59,6 +59,28 @@ describe('trail fields at the reader’s level', () => {
     expect(trailFieldLevels(policyOf(['auditor', 'no-ip'], { 'no-ip': capped }))).toEqual({ ip: 'none', userAgent: 'clear', deviceId: 'clear', geo: 'clear' });
   });
 
+  it('lowers the geo of the actor (where the request came from) like the geo of a login', () => {
+    const [revoked] = chainOf('session-y', [
+      {
+        type: 'SessionRevoked',
+        data: { userId: 'u-1', sessionId: null, reason: 'roles_changed' },
+        actor: { userId: 'u-admin', ip: '198.51.100.7', geo: { country: 'NL', city: 'Amsterdam', asn: 1136, asnOrg: 'KPN' } },
+      },
+    ]);
+    expect(maskEvent(revoked, trailFieldLevels(policyOf(['admin']))).actor.geo).toBeNull();
+    const compliance: RoleDefinition = {
+      name: 'compliance',
+      description: 'reads the trail with locations masked',
+      mfaRequired: false,
+      permissions: [{ action: 'view-audit', subject: 'AuditLog', fields: { geo: 'masked' } }],
+    };
+    const seen = maskEvent(revoked, trailFieldLevels(policyOf(['compliance'], { compliance })));
+    expect(seen.actor.geo).toEqual({ country: 'NL', city: null, asn: null, asnOrg: null });
+    expect(JSON.stringify(maskEvent(revoked, trailFieldLevels(policyOf(['admin']))))).not.toMatch(/Amsterdam|KPN|1136/);
+    // An event without an actor geo (older events) gets none added.
+    expect('geo' in maskEvent(login, trailFieldLevels(policyOf(['admin']))).actor).toBe(false);
+  });
+
   it('masks IP addresses to their network', () => {
     expect(maskIp('10.1.2.3')).toBe('10.1.*.*');
     expect(maskIp('2001:db8:85a3::8a2e:370:7334')).toBe('2001:db8:*');

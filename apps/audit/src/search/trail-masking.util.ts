@@ -10,7 +10,8 @@ import { FULLY_MASKED, maskValue, type FieldLevel, type Policy } from '@warden/s
  * - `ip`: `actor.ip`;
  * - `userAgent`: `actor.userAgent`;
  * - `deviceId`: `actor.deviceId`;
- * - `geo`: `data.geo` (country, city and network of a login).
+ * - `geo`: `data.geo` (country, city and network of a login) and `actor.geo` (where the request
+ *   that caused an event came from).
  *
  * With the default roles (libs/security), auditors and security officers read them in clear
  * (their `view-audit` rule lists no fields); an administrator, whom the audit API lets search but
@@ -60,6 +61,8 @@ export function maskEvent(event: EventEnvelope, levels: TrailFieldLevels): Event
     ip: at(levels.ip, event.actor.ip, maskIp) as string | null,
     userAgent: at(levels.userAgent, event.actor.userAgent, (v) => maskValue('userAgent', v)) as string | null,
     deviceId: at(levels.deviceId, event.actor.deviceId, (v) => maskValue('deviceId', v)) as string | null,
+    // Left out when the event has none (older events): the copy keeps the event's shape.
+    ...('geo' in event.actor ? { geo: at(levels.geo, event.actor.geo ?? null, (v) => maskGeo(v as Geo)) as typeof event.actor.geo } : {}),
   };
   const geo = (event.data as { geo?: unknown }).geo;
   const data =

@@ -1,10 +1,10 @@
 import { Body, Controller, HttpCode, Post, Req, UseFilters, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { commandMetadata, ZodValidationPipe } from '@warden/platform';
+import { ZodValidationPipe } from '@warden/platform';
 import { Authenticated, CurrentPrincipal, Public, Roles, UnauthenticatedError, type Principal, type RequestWithPrincipal } from '@warden/security';
 import type { Request } from 'express';
 import { z } from 'zod';
-import { anonymousMetadata } from '../core/request-metadata';
+import { anonymousMetadata, requestMetadata } from '../core/request-metadata';
 import { SigningKeyService } from '../signing-keys/signing-key.service';
 import { AuthExceptionFilter } from './auth-exception.filter';
 import { MfaService } from '../mfa/mfa.service';
@@ -75,7 +75,7 @@ export class AuthController {
   @ApiBearerAuth()
   @ApiOperation({ summary: "End the caller's session" })
   async logout(@CurrentPrincipal() principal: Principal, @Req() req: Request): Promise<void> {
-    await this.auth.logout(principal, commandMetadata(req, principal));
+    await this.auth.logout(principal, requestMetadata(req, principal));
   }
 
   @Post('mfa/enroll')
@@ -110,7 +110,7 @@ export class AuthController {
   ): Promise<RecoveryCodesResponse | (TokenResponse & RecoveryCodesResponse)> {
     if (body.enrollmentToken) return this.auth.activateWithToken(body.enrollmentToken, body.totp, anonymousMetadata(req));
     const principal = authenticated(req);
-    return this.auth.activate(principal, body.totp, commandMetadata(req, principal));
+    return this.auth.activate(principal, body.totp, requestMetadata(req, principal));
   }
 
   @Post('mfa/recovery-codes')
@@ -124,7 +124,7 @@ export class AuthController {
     @CurrentPrincipal() principal: Principal,
     @Req() req: Request,
   ): Promise<RecoveryCodesResponse> {
-    return this.auth.regenerateRecoveryCodes(principal, body.totp, commandMetadata(req, principal));
+    return this.auth.regenerateRecoveryCodes(principal, body.totp, requestMetadata(req, principal));
   }
 
   @Post('password')
@@ -141,7 +141,7 @@ export class AuthController {
     @CurrentPrincipal() principal: Principal,
     @Req() req: Request,
   ): Promise<{ sessionsRevoked: number }> {
-    return this.passwords.change(principal, body.currentPassword, body.newPassword, commandMetadata(req, principal));
+    return this.passwords.change(principal, body.currentPassword, body.newPassword, requestMetadata(req, principal));
   }
 
   @Post('step-up')
@@ -154,7 +154,7 @@ export class AuthController {
   })
   @ApiBody({ schema: z.toJSONSchema(mfaCodeBody, { io: 'input' }) as object })
   stepUp(@Body(new ZodValidationPipe(mfaCodeBody)) body: MfaCodeBody, @CurrentPrincipal() principal: Principal, @Req() req: Request): Promise<StepUpResponse> {
-    return this.stepUps.stepUp(principal, body.totp, commandMetadata(req, principal));
+    return this.stepUps.stepUp(principal, body.totp, requestMetadata(req, principal));
   }
 
   @Post('keys/rotate')

@@ -1,4 +1,5 @@
-import { isPrivateIp, geoOf } from '../sessions/geo.util';
+import { actorGeoSchema } from '@warden/contracts';
+import { actorGeoOf, isPrivateIp, geoOf } from '../sessions/geo.util';
 import { lockoutSeconds, usernameHash } from './login-throttle';
 
 const settings = { maxFailures: 5, lockoutBaseSeconds: 30, lockoutMaxSeconds: 900 };
@@ -39,5 +40,20 @@ describe('geo', () => {
     expect(geoOf(null, lookup)).toBeNull();
     expect(geoOf('203.0.113.9', lookup)).toBeNull();
     expect(geoOf('not-an-ip', lookup)).toBeNull();
+  });
+
+  describe('actorGeoOf (the geo of an event\'s actor)', () => {
+    it('keeps what the lookup found, within the envelope contract', () => {
+      const geo = actorGeoOf({ country: 'US', city: 'Mountain View', asn: 15169, asnOrg: 'Google LLC' });
+      expect(geo).toEqual({ country: 'US', city: 'Mountain View', asn: 15169, asnOrg: 'Google LLC' });
+      expect(actorGeoSchema.safeParse(geo).success).toBe(true);
+    });
+
+    it('gives null for no location, and drops what the contract would refuse rather than the event', () => {
+      expect(actorGeoOf(null)).toBeNull();
+      const odd = actorGeoOf({ country: 'EUR', city: 'x'.repeat(300), asn: null, asnOrg: 'y'.repeat(400) });
+      expect(odd).toEqual({ country: null, city: 'x'.repeat(200), asn: null, asnOrg: 'y'.repeat(300) });
+      expect(actorGeoSchema.safeParse(odd).success).toBe(true);
+    });
   });
 });

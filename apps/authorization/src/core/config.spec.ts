@@ -67,4 +67,18 @@ describe('authorization config', () => {
     expect(message).toMatch(/WARDEN_SERVICE_CLIENTS: the secret of audit must have at least 32 characters/);
     expect(message).not.toContain('tooshort-secret');
   });
+
+  it('takes WARDEN_SCIM_TOKEN when it has 32+ characters, none when empty, and refuses a short one without echoing it', () => {
+    expect(loadAuthorizationConfig({ WARDEN_KEKS: keks }).WARDEN_SCIM_TOKEN).toBeUndefined();
+    expect(loadAuthorizationConfig({ WARDEN_KEKS: keks, WARDEN_SCIM_TOKEN: '' }).WARDEN_SCIM_TOKEN).toBeUndefined();
+    expect(loadAuthorizationConfig({ WARDEN_KEKS: keks, WARDEN_SCIM_TOKEN: 't'.repeat(32) }).WARDEN_SCIM_TOKEN).toBe('t'.repeat(32));
+    let message = '';
+    try {
+      loadAuthorizationConfig({ WARDEN_KEKS: keks, WARDEN_SCIM_TOKEN: 'short-scim-token' });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toMatch(/WARDEN_SCIM_TOKEN: must be at least 32 characters long/);
+    expect(message).not.toContain('short-scim-token');
+  });
 });

@@ -46,6 +46,15 @@ export const authorizationConfigSchema = baseConfigSchema
     LOGIN_IP_MAX_FAILURES: z.coerce.number().int().min(1).default(20),
     LOGIN_IP_WINDOW_SECONDS: seconds(300),
     /**
+     * A SCIM bearer token taken from the environment (besides those an admin issues), 32+ characters;
+     * empty or unset: none. Kept as a digest only (ScimTokenService).
+     */
+    WARDEN_SCIM_TOKEN: z
+      .string()
+      .optional()
+      .transform((value) => (value === '' ? undefined : value))
+      .pipe(z.string().min(32, 'must be at least 32 characters long (a SCIM bearer token)').optional()),
+    /**
      * The services that may obtain a token (`POST /v1/auth/service-token`):
      * `exports=<secret>,offboarding=<secret>,…`, secrets of 32+ characters. Kept as digests only.
      */

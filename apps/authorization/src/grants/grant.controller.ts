@@ -1,9 +1,10 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { commandMetadata, ZodValidationPipe } from '@warden/platform';
+import { ZodValidationPipe } from '@warden/platform';
 import { Authenticated, CurrentPrincipal, type Principal } from '@warden/security';
 import type { Request } from 'express';
 import { z } from 'zod';
+import { requestMetadata } from '../core/request-metadata';
 import {
   grantDecisionBody,
   grantIdParam,
@@ -33,7 +34,7 @@ export class GrantController {
     @CurrentPrincipal() principal: Principal,
     @Req() req: Request,
   ): Promise<GrantView> {
-    return this.grants.request(body, principal, commandMetadata(req, principal));
+    return this.grants.request(body, principal, requestMetadata(req, principal));
   }
 
   @Get()
@@ -52,7 +53,7 @@ export class GrantController {
     @CurrentPrincipal() principal: Principal,
     @Req() req: Request,
   ): Promise<GrantView> {
-    return this.grants.approve(id, body, principal, commandMetadata(req, principal));
+    return this.grants.approve(id, body, principal, requestMetadata(req, principal));
   }
 
   @Post(':id/reject')
@@ -65,7 +66,7 @@ export class GrantController {
     @CurrentPrincipal() principal: Principal,
     @Req() req: Request,
   ): Promise<GrantView> {
-    return this.grants.reject(id, body, principal, commandMetadata(req, principal));
+    return this.grants.reject(id, body, principal, requestMetadata(req, principal));
   }
 
   @Post(':id/revoke')
@@ -78,6 +79,6 @@ export class GrantController {
     @CurrentPrincipal() principal: Principal,
     @Req() req: Request,
   ): Promise<GrantView> {
-    return this.grants.revoke(id, body, principal, commandMetadata(req, principal));
+    return this.grants.revoke(id, body, principal, requestMetadata(req, principal));
   }
 }

@@ -324,15 +324,24 @@ describe('authorization for other services (running app)', () => {
   describe("the ability endpoint's reader check", () => {
     it("uses the reader's current roles, not the token's", async () => {
       const other = await auth.createUser();
-      const admin2 = await auth.createUser({ roles: ['admin'] });
-      const admin2Token = (await auth.enrolAtLogin(admin2.username, admin2.password)).tokens.accessToken;
-      expect((await auth.call(`/v1/users/${other.id}/ability`, { token: admin2Token })).status).toBe(200);
-      const demoted = await auth.call(`/v1/users/${admin2.id}`, { method: 'PATCH', token: auth.adminToken, body: { roles: ['staff'] } });
+      const reader = await auth.createUser();
+      const login = await auth.login(reader.username, reader.password);
+      expect(login.status).toBe(200);
+      const readerToken = login.body.accessToken;
+      expect((await auth.call(`/v1/users/${other.id}/ability`, { token: readerToken })).status).toBe(403);
+      // Promoted: the token still names staff only (a role added keeps the session), the database decides.
+      const promoted = await auth.call(`/v1/users/${reader.id}`, { method: 'PATCH', token: auth.adminToken, body: { roles: ['staff', 'security_officer'] } });
+      expect(promoted.status).toBe(200);
+      await expectEventually(async () => {
+        expect((await auth.call(`/v1/users/${other.id}/ability`, { token: readerToken })).status).toBe(200);
+      });
+      expect((await auth.call(`/v1/users/${reader.id}/ability`, { token: readerToken })).status).toBe(200);
+      // Demoted: a role taken away ends every session of the user, so that token is refused altogether.
+      const demoted = await auth.call(`/v1/users/${reader.id}`, { method: 'PATCH', token: auth.adminToken, body: { roles: ['staff'] } });
       expect(demoted.status).toBe(200);
       await expectEventually(async () => {
-        expect((await auth.call(`/v1/users/${other.id}/ability`, { token: admin2Token })).status).toBe(403);
+        expect((await auth.call(`/v1/users/${other.id}/ability`, { token: readerToken })).status).toBe(401);
       });
-      expect((await auth.call(`/v1/users/${admin2.id}/ability`, { token: admin2Token })).status).toBe(200);
     });
   });
 });

@@ -1,9 +1,10 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Req } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { commandMetadata, ZodValidationPipe } from '@warden/platform';
+import { ZodValidationPipe } from '@warden/platform';
 import { CurrentPrincipal, ForbiddenError, Roles, serviceClientIdOf, ServicePrincipals, SYSTEM_ROLE, type Principal } from '@warden/security';
 import type { Request } from 'express';
 import { z } from 'zod';
+import { requestMetadata } from '../core/request-metadata';
 import { userIdParam } from '../users/user.dto';
 import {
   cancelDepartureBody,
@@ -46,7 +47,7 @@ export class OffboardingController {
     @CurrentPrincipal() principal: Principal,
     @Req() req: Request,
   ): Promise<DepartureView> {
-    return this.lifecycle.markDeparting(id, body.effectiveAt, commandMetadata(req, principal));
+    return this.lifecycle.markDeparting(id, body.effectiveAt, requestMetadata(req, principal));
   }
 
   @Post(':id/departing/cancel')
@@ -66,7 +67,7 @@ export class OffboardingController {
   ): Promise<DepartureView> {
     // Only the service that cancels offboarding cases: no person, whatever roles they were given.
     if (serviceClientIdOf(principal) !== 'offboarding') throw new ForbiddenError('this endpoint is open to the offboarding service only');
-    return this.lifecycle.cancelDeparture(id, body.reason, commandMetadata(req, principal));
+    return this.lifecycle.cancelDeparture(id, body.reason, requestMetadata(req, principal));
   }
 
   @Post(':id/freeze')
@@ -84,7 +85,7 @@ export class OffboardingController {
     @CurrentPrincipal() principal: Principal,
     @Req() req: Request,
   ): Promise<FreezeResponse> {
-    return this.lifecycle.freeze(id, body.reason, commandMetadata(req, principal));
+    return this.lifecycle.freeze(id, body.reason, requestMetadata(req, principal));
   }
 }
 
@@ -107,7 +108,7 @@ export class ResponseController {
     @CurrentPrincipal() principal: Principal,
     @Req() req: Request,
   ): Promise<{ sessionsRevoked: number }> {
-    return this.lifecycle.revokeAllSessions(id, body.reason ?? 'automated_response', commandMetadata(req, principal));
+    return this.lifecycle.revokeAllSessions(id, body.reason ?? 'automated_response', requestMetadata(req, principal));
   }
 
   @Post(':id/require-mfa')
@@ -120,7 +121,7 @@ export class ResponseController {
     @CurrentPrincipal() principal: Principal,
     @Req() req: Request,
   ): Promise<{ mfaRequired: true }> {
-    return this.lifecycle.requireMfa(id, body.reason ?? null, commandMetadata(req, principal));
+    return this.lifecycle.requireMfa(id, body.reason ?? null, requestMetadata(req, principal));
   }
 
   @Post(':id/restrictions')
@@ -133,7 +134,7 @@ export class ResponseController {
     @CurrentPrincipal() principal: Principal,
     @Req() req: Request,
   ): Promise<RestrictionView> {
-    return this.lifecycle.imposeRestriction(id, body, commandMetadata(req, principal));
+    return this.lifecycle.imposeRestriction(id, body, requestMetadata(req, principal));
   }
 
   @Get(':id/restrictions')
@@ -151,6 +152,6 @@ export class ResponseController {
     @CurrentPrincipal() principal: Principal,
     @Req() req: Request,
   ): Promise<void> {
-    await this.lifecycle.liftRestriction(id, restrictionId, commandMetadata(req, principal));
+    await this.lifecycle.liftRestriction(id, restrictionId, requestMetadata(req, principal));
   }
 }

@@ -1,9 +1,10 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Put, Req } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { commandMetadata, ZodValidationPipe } from '@warden/platform';
+import { ZodValidationPipe } from '@warden/platform';
 import { Authenticated, CurrentPrincipal, Roles, type Principal } from '@warden/security';
 import type { Request } from 'express';
 import { z } from 'zod';
+import { requestMetadata } from '../core/request-metadata';
 import { createRoleBody, roleNameParam, updateRoleBody, type CreateRoleBody, type RoleView, type UpdateRoleBody } from './role.dto';
 import { RoleService } from './role.service';
 
@@ -30,7 +31,7 @@ export class RoleController {
     @CurrentPrincipal() principal: Principal,
     @Req() req: Request,
   ): Promise<RoleView> {
-    return this.roles.create(body, commandMetadata(req, principal));
+    return this.roles.create(body, requestMetadata(req, principal));
   }
 
   @Put(':name')
@@ -43,6 +44,6 @@ export class RoleController {
     @CurrentPrincipal() principal: Principal,
     @Req() req: Request,
   ): Promise<RoleView> {
-    return this.roles.update(name, body, commandMetadata(req, principal));
+    return this.roles.update(name, body, requestMetadata(req, principal));
   }
 }

@@ -1,4 +1,4 @@
-import { connectTestSchema, dropTestSchema, uniqueName } from '@warden/testing';
+import { connectTestSchema, dropTestSchema, expectEventually, uniqueName } from '@warden/testing';
 import type { DataSource } from 'typeorm';
 import { AuthorizationUnderTest } from '../test/e2e-client';
 
@@ -122,6 +122,38 @@ describe('SCIM Groups (running app)', () => {
       [`scim-group-${second.id}`],
     );
     expect(removed.map((e) => e.data)).toEqual([{ groupId: second.id, role: 'supervisor', userIds: [alice] }]);
+  });
+
+  it('ends the sessions of a member who loses a role by a membership removal (roles_changed), not of one who keeps it', async () => {
+    const leaver = await auth.createUser();
+    const keeper = await auth.createUser();
+    // keeper holds auditor from an admin too: losing the group changes nothing for them.
+    expect((await auth.call(`/v1/users/${keeper.id}`, { method: 'PATCH', token: auth.adminToken, body: { roles: ['staff', 'auditor'] } })).status).toBe(200);
+    const group = await createGroup('Auditor', [leaver.id, keeper.id]);
+    expect(await rolesOf(leaver.id)).toEqual(['auditor', 'staff']);
+    const tokenOf = async (user: { username: string; password: string }) => {
+      const res = await auth.login(user.username, user.password);
+      expect(res.status).toBe(200);
+      return res.body.accessToken;
+    };
+    const [leaverToken, keeperToken] = [await tokenOf(leaver), await tokenOf(keeper)];
+
+    expect((await patch(group.id, { op: 'Remove', path: 'members', value: [{ value: leaver.id }, { value: keeper.id }] })).status).toBe(200);
+    expect([await rolesOf(leaver.id), await rolesOf(keeper.id)]).toEqual([['staff'], ['auditor', 'staff']]);
+    await expectEventually(
+      async () => {
+        const res = await auth.call<{ code: string }>('/v1/roles', { token: leaverToken });
+        expect(res.status).toBe(401);
+        expect(res.body.code).toBe('TOKEN_REVOKED');
+      },
+      { timeoutMs: 1000 },
+    );
+    expect((await auth.call('/v1/roles', { token: keeperToken })).status).toBe(200);
+    const revoked: Array<{ data: Record<string, unknown>; actor: { userId: string } }> = await db.query(
+      `SELECT data, actor FROM "${auth.schema}".events WHERE type = 'SessionRevoked' AND stream_id IN ($1, $2)`,
+      [`user-sessions-${leaver.id}`, `user-sessions-${keeper.id}`],
+    );
+    expect(revoked).toEqual([{ data: { userId: leaver.id, sessionId: null, reason: 'roles_changed' }, actor: expect.objectContaining({ userId: 'system:scim' }) }]);
   });
 
   it('follows PATCH adds and renames as Entra ID and Okta send them, and PUT', async () => {

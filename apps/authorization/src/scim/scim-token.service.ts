@@ -1,9 +1,11 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { EventStore, quoteSchema } from '@warden/event-store';
 import { NotFoundError } from '@warden/platform';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
+import type { AuthorizationConfig } from '../core/config';
+import { AUTH_CONFIG } from '../core/tokens';
 
 export type ScimTokenView = { id: string; name: string; createdBy: string; createdAt: string; lastUsedAt: string | null; revokedAt: string | null };
 export type IssuedScimToken = ScimTokenView & { token: string };
@@ -17,8 +19,8 @@ export type ScimCaller = { tokenId: string | 'env' };
 
 /**
  * SCIM bearer tokens. An issued token is `wscim_` + 32 random bytes (base64url), shown once; only
- * its SHA-256 is stored (a high-entropy secret needs no slow hash). `WARDEN_SCIM_TOKEN`, when set,
- * is accepted too, compared in constant time.
+ * its SHA-256 is stored (a high-entropy secret needs no slow hash). `WARDEN_SCIM_TOKEN` (config), when
+ * set, is accepted too, its digest compared in constant time.
  */
 @Injectable()
 export class ScimTokenService {
@@ -27,12 +29,9 @@ export class ScimTokenService {
   constructor(
     private readonly store: EventStore,
     private readonly dataSource: DataSource,
+    @Inject(AUTH_CONFIG) config: AuthorizationConfig,
   ) {
-    const envToken = process.env['WARDEN_SCIM_TOKEN'];
-    if (envToken !== undefined && envToken !== '' && envToken.length < 32) {
-      throw new Error('WARDEN_SCIM_TOKEN must be at least 32 characters long');
-    }
-    this.envTokenHash = envToken ? sha256(envToken) : null;
+    this.envTokenHash = config.WARDEN_SCIM_TOKEN ? sha256(config.WARDEN_SCIM_TOKEN) : null;
   }
 
   async issue(name: string, createdBy: string, now: Date): Promise<IssuedScimToken> {
@@ -53,7 +52,8 @@ export class ScimTokenService {
   }
 
   async revoke(id: string, now: Date): Promise<void> {
-    const rows: unknown[] = await this.dataSource.query(
+    // TypeORM answers an UPDATE with [rows, affected count], not with the rows.
+    const [rows]: [unknown[], number] = await this.dataSource.query(
       `UPDATE ${this.s}.scim_tokens SET revoked_at = coalesce(revoked_at, $2) WHERE id = $1 RETURNING id`,
       [id, now],
     );
@@ -66,7 +66,9 @@ export class ScimTokenService {
     const hash = sha256(token);
     if (this.envTokenHash && timingSafeEqual(hash, this.envTokenHash)) return { tokenId: 'env' };
     // Looked up by the hash of a 256-bit secret: the lookup's timing reveals nothing usable.
-    const rows: Array<{ id: string }> = await this.dataSource.query(
+    // TypeORM answers an UPDATE with [rows, affected count]: the rows are the first element (taking the
+    // pair for the rows would let any token in).
+    const [rows]: [Array<{ id: string }>, number] = await this.dataSource.query(
       `UPDATE ${this.s}.scim_tokens SET last_used_at = now() WHERE token_hash = $1 AND revoked_at IS NULL RETURNING id`,
       [hash],
     );

@@ -1,6 +1,7 @@
 import type { CommandMetadata } from '@warden/event-store';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import { withRequestGeo } from '../core/request-metadata';
 import { SCIM_ACTOR, SCIM_MAX_RESULTS } from './scim.constants';
 import { ScimError } from './scim.exception';
 import type { ScimRequest } from './scim-auth.guard';
@@ -35,7 +36,7 @@ export const scimBaseUrl = (req: ScimRequest): string => `${req.protocol}://${re
 /** SCIM changes are recorded as the system principal `system:scim`, with the token that made them as device. */
 export function scimMetadata(req: ScimRequest): CommandMetadata {
   const userAgent = req.header('user-agent');
-  return {
+  return withRequestGeo(req, {
     actor: {
       userId: SCIM_ACTOR,
       sessionId: null,
@@ -46,5 +47,5 @@ export function scimMetadata(req: ScimRequest): CommandMetadata {
     correlationId: randomUUID(),
     causationId: null,
     now: new Date(),
-  };
+  });
 }

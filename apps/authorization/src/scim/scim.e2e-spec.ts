@@ -100,6 +100,76 @@ describe('SCIM provisioning (running app)', () => {
     expect(res.body).toMatchObject({ patch: { supported: true }, bulk: { supported: false }, filter: { supported: true, maxResults: 200 } });
   });
 
+  it('revokes a token (DELETE /v1/scim/tokens/:id): refused with 401 from then on, the others still work', async () => {
+    const issued = await call('/v1/scim/tokens', { body: { name: 'okta' }, token: adminToken, type: 'application/json' });
+    expect(issued.status).toBe(201);
+    const { id, token } = issued.body as { id: string; token: string };
+    expect((await call('/scim/v2/Users?count=1', { token })).status).toBe(200);
+    expect((await call(`/v1/scim/tokens/${id}`, { method: 'DELETE', token: adminToken })).status).toBe(204);
+    const refused = await call('/scim/v2/Users?count=1', { token });
+    expect(refused.status).toBe(401);
+    expect(refused.body).toMatchObject({ schemas: [ERROR], status: '401' });
+    const listed = (await call('/v1/scim/tokens', { token: adminToken })).body as unknown as Array<{ id: string; revokedAt: string | null }>;
+    expect(listed.find((t) => t.id === id)?.revokedAt).toEqual(expect.any(String));
+    expect((await call('/scim/v2/Users?count=1', { token: scimToken })).status).toBe(200);
+    expect((await call('/v1/scim/tokens/0190a000-0000-7000-8000-000000000000', { method: 'DELETE', token: adminToken })).status).toBe(404);
+    expect((await call('/v1/scim/tokens/not-an-id', { method: 'DELETE', token: adminToken })).status).toBe(400);
+  });
+
+  it('pages the Users list by startIndex and count, with totalResults and itemsPerPage', async () => {
+    for (let i = 0; i < 3; i += 1) {
+      expect((await call('/scim/v2/Users', { body: scimUser(`${uniqueName('page')}@example.com`.toLowerCase()), token: scimToken })).status).toBe(201);
+    }
+    const all = await call('/scim/v2/Users?count=200', { token: scimToken });
+    expect(all.status).toBe(200);
+    const total = all.body['totalResults'] as number;
+    const ids = (all.body.Resources ?? []).map((r) => r['id']);
+    expect(total).toBeGreaterThanOrEqual(4);
+    expect(ids).toHaveLength(total);
+    expect(all.body).toMatchObject({ startIndex: 1, itemsPerPage: total });
+
+    const page = await call('/scim/v2/Users?startIndex=2&count=2', { token: scimToken });
+    expect(page.body).toMatchObject({ totalResults: total, startIndex: 2, itemsPerPage: 2 });
+    expect((page.body.Resources ?? []).map((r) => r['id'])).toEqual(ids.slice(1, 3));
+    const last = await call(`/scim/v2/Users?startIndex=${total}&count=5`, { token: scimToken });
+    expect(last.body).toMatchObject({ totalResults: total, startIndex: total, itemsPerPage: 1 });
+    expect((last.body.Resources ?? []).map((r) => r['id'])).toEqual([ids[total - 1]]);
+    // Past the end, or count=0 (only the total, RFC 7644 §3.4.2.4): no resources, the total still right.
+    expect((await call(`/scim/v2/Users?startIndex=${total + 1}&count=5`, { token: scimToken })).body).toMatchObject({ totalResults: total, itemsPerPage: 0, Resources: [] });
+    expect((await call('/scim/v2/Users?count=0', { token: scimToken })).body).toMatchObject({ totalResults: total, itemsPerPage: 0, Resources: [] });
+    expect((await call('/scim/v2/Users?startIndex=abc', { token: scimToken })).status).toBe(400);
+  });
+
+  it('DELETE of an active user disables them at once: their token is refused, UserDeprovisioned (deleted) is recorded', async () => {
+    const username = uniqueName('leaver');
+    const password = `pw-${randomBytes(12).toString('base64url')}`;
+    const created = await call('/v1/users', {
+      token: adminToken,
+      type: 'application/json',
+      body: { username, password, displayName: 'Zoe Martin', email: `${username}@example.com`, roles: ['staff'] },
+    });
+    expect(created.status).toBe(201);
+    const id = created.body['id'] as string;
+    const login = await call('/v1/auth/login', { body: { username, password }, type: 'application/json' });
+    expect(login.status).toBe(200);
+    const token = login.body['accessToken'] as string;
+    expect((await call('/v1/roles', { token })).status).toBe(200);
+
+    expect((await call(`/scim/v2/Users/${id}`, { method: 'DELETE', token: scimToken })).status).toBe(204);
+    expect((await call(`/v1/users/${id}`, { token: adminToken })).body['status']).toBe('disabled');
+    const refused = await call('/v1/roles', { token });
+    expect(refused.status).toBe(401);
+    expect(refused.body['code']).toBe('TOKEN_REVOKED');
+    expect((await call('/v1/auth/login', { body: { username, password }, type: 'application/json' })).status).toBe(401);
+    const events: Array<{ type: string; data: unknown }> = await inspector.query(`SELECT type, data FROM "${schema}".events WHERE stream_id = $1`, [`scim-user-${id}`]);
+    expect(events).toEqual([{ type: 'UserDeprovisioned', data: { userId: id, source: 'scim', reason: 'deleted' } }]);
+    const revoked: Array<{ data: { reason: string } }> = await inspector.query(
+      `SELECT data FROM "${schema}".events WHERE stream_id = $1 AND type = 'SessionRevoked'`,
+      [`user-sessions-${id}`],
+    );
+    expect(revoked.map((e) => e.data.reason)).toEqual(['user_disabled']);
+  });
+
   describe('SCIM user lifecycle', () => {
     const userName = `${uniqueName('scim')}@example.com`.toLowerCase();
     let id: string;

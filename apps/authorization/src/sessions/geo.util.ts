@@ -1,3 +1,4 @@
+import type { ActorGeo } from '@warden/contracts';
 import { isIP } from 'node:net';
 import type { AsnRecord } from './asn.util';
 
@@ -28,4 +29,18 @@ export function geoOf(ip: string | null, lookup: Lookup, asnLookup: AsnLookup = 
   const asn = asnLookup(address);
   if (!found && !asn) return null;
   return { country: found?.country || null, city: found?.city || null, asn: asn?.asn ?? null, asnOrg: asn?.asnOrg ?? null };
+}
+
+/**
+ * The `geo` of an event's actor (the envelope's `actorGeoSchema`): the lookup's answer, bounded to
+ * the contract (a country that is not a two-letter code is left out rather than refusing the event).
+ */
+export function actorGeoOf(geo: Geo | null): ActorGeo | null {
+  if (!geo) return null;
+  return {
+    country: geo.country && /^[A-Z]{2}$/.test(geo.country) ? geo.country : null,
+    city: geo.city ? geo.city.slice(0, 200) : null,
+    asn: geo.asn,
+    asnOrg: geo.asnOrg ? geo.asnOrg.slice(0, 300) : null,
+  };
 }

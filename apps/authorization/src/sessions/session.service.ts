@@ -63,6 +63,17 @@ export class SessionService {
   }
 
   /**
+   * Every session of the user, in `manager`'s transaction (a change that must not stand without it,
+   * such as a role taken away): the user's revocation marker first — stamped now, so it also covers
+   * a token issued while the request ran — then the rows and the event. The marker is not undone if
+   * the transaction fails: the user only signs in again.
+   */
+  async revokeAllInTransaction(userId: string, reason: string, metadata: CommandMetadata, manager: EntityManager): Promise<number> {
+    await this.revocations.revokeUser(userId, new Date(Math.max(Date.now(), metadata.now.getTime())));
+    return this.revokeAllRows(userId, reason, metadata, manager);
+  }
+
+  /**
    * The rows and the event of "every session of the user", in `manager`'s transaction (the caller
    * wrote the user's revocation marker first). Returns how many sessions were active.
    */

@@ -1,10 +1,11 @@
 import { Body, Controller, Get, HttpCode, Post, Req } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { commandMetadata, ZodValidationPipe } from '@warden/platform';
+import { ZodValidationPipe } from '@warden/platform';
 import { CurrentPrincipal, Roles, ServicePrincipals, type Principal } from '@warden/security';
 import { USER_READERS } from '../users/user.controller';
 import type { Request } from 'express';
 import { z } from 'zod';
+import { requestMetadata } from '../core/request-metadata';
 import { createTeamBody, type CreateTeamBody, type TeamView } from './team.dto';
 import { TeamService } from './team.service';
 
@@ -24,7 +25,7 @@ export class TeamController {
     @CurrentPrincipal() principal: Principal,
     @Req() req: Request,
   ): Promise<TeamView> {
-    return this.teams.create(body, commandMetadata(req, principal));
+    return this.teams.create(body, requestMetadata(req, principal));
   }
 
   @Get()

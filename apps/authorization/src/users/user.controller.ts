@@ -1,9 +1,10 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Req } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { commandMetadata, ZodValidationPipe } from '@warden/platform';
+import { ZodValidationPipe } from '@warden/platform';
 import { CurrentPrincipal, Roles, ServicePrincipals, type Principal } from '@warden/security';
 import type { Request } from 'express';
 import { z } from 'zod';
+import { requestMetadata } from '../core/request-metadata';
 import type { SessionView } from '../sessions/session.dto';
 import { SessionService } from '../sessions/session.service';
 import {
@@ -44,7 +45,7 @@ export class UserController {
     @CurrentPrincipal() principal: Principal,
     @Req() req: Request,
   ): Promise<UserView> {
-    return this.users.create(body, commandMetadata(req, principal));
+    return this.users.create(body, requestMetadata(req, principal));
   }
 
   @Get()
@@ -72,7 +73,7 @@ export class UserController {
     @CurrentPrincipal() principal: Principal,
     @Req() req: Request,
   ): Promise<UserView> {
-    return this.users.update(id, body, commandMetadata(req, principal));
+    return this.users.update(id, body, requestMetadata(req, principal));
   }
 
   @Get(':id/sessions')
@@ -91,6 +92,6 @@ export class UserController {
     @Req() req: Request,
   ): Promise<void> {
     await this.users.get(id);
-    await this.sessions.revokeAll(id, 'revoked_by_admin', commandMetadata(req, principal));
+    await this.sessions.revokeAll(id, 'revoked_by_admin', requestMetadata(req, principal));
   }
 }

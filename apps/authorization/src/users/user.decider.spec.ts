@@ -1,7 +1,7 @@
 import type { UserCreatedData, UserEvent, UserStatus } from '@warden/contracts';
 import { v7 as uuidv7 } from 'uuid';
 import type { CreateUser, UserCommand } from './user.commands';
-import { decide, evolve, initialUserState, type UserState } from './user.decider';
+import { decide, evolve, initialUserState, rolesRemovedBy, type UserState } from './user.decider';
 import { UserError, UserErrorCode } from './user.exception';
 
 /** `given(past events).when(command).then(new events)` or `.thenThrows(code, status)`. */
@@ -167,6 +167,29 @@ describe('User', () => {
       given([created, { type: 'MfaEnabled', data: { userId } }])
         .when({ type: 'EnableMfa', data: { userId } })
         .thenThrows(UserErrorCode.MfaAlreadyEnabled, 409);
+    });
+  });
+
+  describe('rolesRemovedBy (the sessions of a user who loses a role end)', () => {
+    const holding = (roles: string[]): UserState => [created, { type: 'UserUpdated', data: { userId, roles } } as UserEvent].reduce<UserState>(evolve, initialUserState);
+    const rolesUpdate = (roles: string[]): UserCommand => ({ type: 'UpdateUser', data: { userId, roles } });
+
+    it('names the roles an update takes away', () => {
+      const state = holding(['admin', 'staff']);
+      expect(rolesRemovedBy(state, decide(rolesUpdate(['staff']), state))).toEqual(['admin']);
+      expect(rolesRemovedBy(state, decide(rolesUpdate(['auditor']), state))).toEqual(['admin', 'staff']);
+    });
+
+    it('names none when roles are only added or reordered, or nothing about roles changes', () => {
+      const state = holding(['admin', 'staff']);
+      expect(rolesRemovedBy(state, decide(rolesUpdate(['staff', 'admin', 'hr']), state))).toEqual([]);
+      expect(rolesRemovedBy(state, decide(rolesUpdate(['staff', 'admin']), state))).toEqual([]);
+      expect(rolesRemovedBy(state, decide({ type: 'UpdateUser', data: { userId, displayName: 'Ada King' } }, state))).toEqual([]);
+      expect(rolesRemovedBy(state, decide(changeStatus('departing'), state))).toEqual([]);
+    });
+
+    it('names none for a user being created', () => {
+      expect(rolesRemovedBy(initialUserState, decide(create(), initialUserState))).toEqual([]);
     });
   });
 

@@ -157,6 +157,18 @@ export function decide(command: UserCommand, state: UserState): UserEvent[] {
   }
 }
 
+/**
+ * Pure: the roles `events` take away from the user (held in `state`, no longer held after them).
+ * The access tokens of the user's sessions still name those roles: whoever appends such events
+ * ends those sessions (see `UserService`).
+ */
+export function rolesRemovedBy(state: UserState, events: readonly UserEvent[]): string[] {
+  if (state.status === 'none') return [];
+  const after = events.reduce(evolve, state);
+  const kept = new Set(after.status === 'none' ? [] : after.roles);
+  return state.roles.filter((role) => !kept.has(role));
+}
+
 /** Pure: the user's state after an event. */
 export function evolve(state: UserState, event: UserEvent): UserState {
   switch (event.type) {

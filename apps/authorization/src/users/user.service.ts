@@ -9,11 +9,24 @@ import { maskEmail } from './email-mask.util';
 import { PasswordHasher } from './password.hasher';
 import { passwordProblem } from './password.policy';
 import type { UserCommand } from './user.commands';
-import { decide, evolve, initialUserState, REVOKING_STATUSES } from './user.decider';
+import { decide, evolve, initialUserState, REVOKING_STATUSES, rolesRemovedBy, type UserState } from './user.decider';
 import type { CreateUserBody, ListUsersQuery, Page, UpdateUserBody, UserView } from './user.dto';
 import { UserError, UserErrorCode } from './user.exception';
 
-const userDecider = { initialState: initialUserState, decide, evolve };
+/** Why the sessions of a user who lost a role end (`SessionRevoked.reason`). */
+export const ROLES_CHANGED_REASON = 'roles_changed';
+
+type RolesNote = { removed: string[] };
+
+/** The user decider, noting in `note` the roles the events it decides take away (`rolesRemovedBy`). */
+function noting(note: RolesNote) {
+  const decideNoting = (command: UserCommand, state: UserState): UserEvent[] => {
+    const events = decide(command, state);
+    note.removed = rolesRemovedBy(state, events);
+    return events;
+  };
+  return { initialState: initialUserState, decide: decideNoting, evolve };
+}
 
 type UserRow = {
   id: string;
@@ -58,9 +71,21 @@ export class UserService {
     private readonly policyVersions: PolicyVersionService,
   ) {}
 
-  /** Load → decide → append, in `manager`'s transaction. Returns the events appended. */
+  /**
+   * Load → decide → append, in `manager`'s transaction. Returns the events appended.
+   *
+   * Every path that changes a user's roles comes through here (the admin's PATCH, SCIM groups). When
+   * the events take a role away, every session of the user ends in the same transaction (the user's
+   * revocation marker, then the rows and `SessionRevoked` with reason `roles_changed`): the access
+   * tokens name the roles they were issued with, and every service's guard trusts them until they
+   * expire, so the old token must be refused; the next login issues the current roles. The marker
+   * is written before the commit: if it cannot be written the change is not made.
+   */
   private async handle(userId: string, command: UserCommand, metadata: CommandMetadata, manager: EntityManager): Promise<UserEvent[]> {
-    return (await this.store.handle(userStreamId(userId), userDecider, command, { metadata, manager })).events;
+    const noted: RolesNote = { removed: [] };
+    const { events } = await this.store.handle(userStreamId(userId), noting(noted), command, { metadata, manager });
+    if (noted.removed.length > 0) await this.sessions.revokeAllInTransaction(userId, ROLES_CHANGED_REASON, metadata, manager);
+    return events;
   }
 
   async create(body: CreateUserBody, metadata: CommandMetadata): Promise<UserView> {

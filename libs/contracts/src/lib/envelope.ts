@@ -2,6 +2,18 @@ import { z } from 'zod';
 
 const hex64 = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex characters (SHA-256)');
 
+/**
+ * Where the actor's address is (an offline GeoIP and ASN lookup): country (ISO 3166 alpha-2),
+ * city, autonomous system number and organisation. Null for private and loopback addresses.
+ */
+export const actorGeoSchema = z.strictObject({
+  country: z.string().max(2).nullable(),
+  city: z.string().max(200).nullable(),
+  asn: z.number().int().min(0).max(4294967295).nullable(),
+  asnOrg: z.string().max(300).nullable(),
+});
+export type ActorGeo = z.infer<typeof actorGeoSchema>;
+
 /** Who caused an event. System work acts as one named principal (`system:<service>`). */
 export const actorSchema = z.strictObject({
   userId: z.string().min(1).max(200),
@@ -9,6 +21,12 @@ export const actorSchema = z.strictObject({
   ip: z.string().max(100).nullable(),
   userAgent: z.string().max(1000).nullable(),
   deviceId: z.string().max(200).nullable(),
+  /**
+   * Where `ip` is, for events caused by an HTTP request to a service that looks it up (authorization).
+   * Absent in older events and where no lookup is made (the key is then left out, never `undefined`,
+   * so the hash of an event without it is what it always was).
+   */
+  geo: actorGeoSchema.nullable().optional(),
 });
 export type Actor = z.infer<typeof actorSchema>;
 
