@@ -306,6 +306,8 @@ describe('offboarding (running app; authorization, audit and customer-records ST
       // The freeze ran twice (the first answer was lost with the process): one effect, the user frozen.
       expect(stub.frozen.has(leaver)).toBe(true);
       expect(steps.freeze.status).toBe('done');
+      // What the first freeze did, though its answer was lost: the repeat answers the same counts.
+      expect(steps.freeze.counts).toMatchObject({ sessionsRevoked: 2, grantsRevoked: 1 });
       expect(steps.handover.counts).toMatchObject({ customersTransferred: CUSTOMERS });
       const commands = responder.commands.filter((c) => c.correlationId === id);
       expect(new Set(commands.map((c) => c.commandId)).size).toBe(1);

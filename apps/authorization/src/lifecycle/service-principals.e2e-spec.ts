@@ -219,7 +219,7 @@ describe('authorization for other services (running app)', () => {
       });
     });
 
-    it('freezes at once: every session refused, refresh dead, grants revoked, offboarded; a second call is a no-op', async () => {
+    it('freezes at once: every session refused, refresh dead, grants revoked, offboarded; a second call changes nothing and answers what the first did', async () => {
       const user = await auth.createUser();
       const one = (await auth.login(user.username, user.password)).body;
       const two = (await auth.login(user.username, user.password)).body;
@@ -247,7 +247,7 @@ describe('authorization for other services (running app)', () => {
 
       const again = await auth.call(`/v1/users/${user.id}/freeze`, { token: auth.adminToken, body: { reason: 'again' } });
       expect(again.status).toBe(200);
-      expect(again.body).toEqual({ sessionsRevoked: 0, grantsRevoked: 0, alreadyFrozen: true });
+      expect(again.body).toEqual({ sessionsRevoked: 2, grantsRevoked: 1, alreadyFrozen: true });
       expect(await events('UserFrozen', user.id)).toBe(1);
       expect(await events('GrantRevoked', user.id)).toBe(1);
     });

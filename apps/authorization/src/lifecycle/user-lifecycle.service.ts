@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { UserEvent } from '@warden/contracts';
+import type { UserEvent, UserFrozenData } from '@warden/contracts';
 import { EventStore, quoteSchema, StreamVersionConflict, type CommandMetadata } from '@warden/event-store';
 import { RevocationStore } from '@warden/security';
 import { DataSource, type EntityManager } from 'typeorm';
@@ -81,12 +81,12 @@ export class UserLifecycleService {
   async freeze(userId: string, reason: string, metadata: CommandMetadata): Promise<FreezeResponse> {
     const [user]: Array<{ frozen_at: Date | null }> = await this.dataSource.query(`SELECT frozen_at FROM ${this.s}.users WHERE id = $1`, [userId]);
     if (!user) throw new UserError(UserErrorCode.NotFound, `user ${userId} not found`);
-    if (user.frozen_at) return { sessionsRevoked: 0, grantsRevoked: 0, alreadyFrozen: true };
+    if (user.frozen_at) return this.firstFreeze(userId);
     await this.revocations.revokeUser(userId, metadata.now);
     const result = await this.dataSource.transaction(async (manager): Promise<FreezeResponse> => {
       await manager.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`warden.freeze.${this.store.schema}.${userId}`]);
       const [again]: Array<{ frozen_at: Date | null }> = await manager.query(`SELECT frozen_at FROM ${this.s}.users WHERE id = $1`, [userId]);
-      if (again.frozen_at) return { sessionsRevoked: 0, grantsRevoked: 0, alreadyFrozen: true };
+      if (again.frozen_at) return this.firstFreeze(userId, manager);
       const sessionsRevoked = await this.sessions.revokeAllRows(userId, 'user_frozen', metadata, manager);
       const grantsRevoked = await this.grants.revokeAllOf(userId, metadata.actor.userId, `frozen: ${reason}`.slice(0, 500), metadata, manager);
       await this.handle(userId, { type: 'FreezeUser', data: { userId, reason, sessionsRevoked, grantsRevoked } }, metadata, manager);
@@ -94,6 +94,17 @@ export class UserLifecycleService {
     });
     await this.policyVersions.mirror([userId]);
     return result;
+  }
+
+  /**
+   * A repeated freeze answers what the first one did (from its `UserFrozen` event), with
+   * `alreadyFrozen`: a caller that retries after losing the first answer (offboarding killed
+   * mid-step) records the real counts, not zeros.
+   */
+  private async firstFreeze(userId: string, manager: EntityManager = this.dataSource.manager): Promise<FreezeResponse> {
+    const frozen = (await this.store.readStream(userStreamId(userId), manager)).findLast((event) => event.type === 'UserFrozen');
+    const data = (frozen?.data ?? {}) as Partial<UserFrozenData>;
+    return { sessionsRevoked: data.sessionsRevoked ?? 0, grantsRevoked: data.grantsRevoked ?? 0, alreadyFrozen: true };
   }
 
   /** "Sign out everywhere" for automated responses; answers how many sessions were active. */

@@ -101,7 +101,8 @@ export class DirectoryStub {
       const first = !this.frozen.has(m[1]);
       if (first) this.frozen.set(m[1], Date.now());
       user.status = 'offboarded';
-      return send(200, { sessionsRevoked: first ? 2 : 0, grantsRevoked: first ? 1 : 0 });
+      // As the authorization service answers: a repeated freeze gives the first one's counts.
+      return send(200, { sessionsRevoked: 2, grantsRevoked: 1, alreadyFrozen: !first });
     }
     if (method === 'GET' && (m = /^\/v1\/audit\/users\/([^/]+)\/activity$/.exec(path))) {
       if (this.failAudit) return send(503, { code: 'SERVICE_UNAVAILABLE' });
