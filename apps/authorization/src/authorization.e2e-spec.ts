@@ -662,7 +662,7 @@ describe('authorization (running app)', () => {
   describe('roles, abilities, grants and decisions', () => {
     type Rule = { action: string[]; subject: string; inverted: boolean; conditions?: Record<string, unknown>; source: { kind: string; id: string } };
     type Ability = { userId: string; policyVersion: number; rules: Rule[]; validUntil: string | null };
-    type Grant = { id: string; status: string; userId: string };
+    type Grant = { id: string; status: string; userId: string; grantee?: { username: string; displayName: string } | null };
     const reveal = [{ action: 'reveal', subject: 'Customer', conditions: { owner: 'me' } }];
     const inSeconds = (s: number) => new Date(Date.now() + s * 1000).toISOString();
     const tokenOf = async (username: string, password: string) => (await login(username, password)).body.accessToken;
@@ -784,6 +784,9 @@ describe('authorization (running app)', () => {
       expect(foreign.status).toBe(403);
       const pending = (await call(`/v1/grants?status=pending`, { token: supervisorToken })).body as Grant[];
       expect(pending.map((g) => g.id)).toContain(grant.id);
+      // The approver sees who asked by name (a supervisor may not read the user directory).
+      expect(pending.find((g) => g.id === grant.id)).toMatchObject({ grantee: { username: grantee.username, displayName: expect.any(String) } });
+      expect((await call(`/v1/users/${grantee.user.id}`, { token: supervisorToken })).status).toBe(403);
       const approved = await call(`/v1/grants/${grant.id}/approve`, { token: supervisorToken, body: { comment: 'ok for the ticket' } });
       expect(approved.status).toBe(200);
       expect(approved.body).toMatchObject({ status: 'active', decidedBy: supervisor.user.id });

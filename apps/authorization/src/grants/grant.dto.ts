@@ -25,6 +25,11 @@ export const grantIdParam = z.uuid({ message: 'must be a grant id (UUID)' });
 export type GrantView = {
   id: string;
   userId: string;
+  /**
+   * Who the grant is for, by name, in lists: what an approver must see to decide (a supervisor may
+   * not read the user directory). Null when the user is unknown here, and on a single grant.
+   */
+  grantee: { username: string; displayName: string } | null;
   permissions: unknown[];
   reason: string;
   status: string;

@@ -30,6 +30,8 @@ type GrantRow = {
   updated_at: Date;
 };
 
+type ListedGrantRow = GrantRow & { grantee_username: string | null; grantee_display_name: string | null };
+
 export const grantStreamId = (grantId: string): string => `grant-${grantId}`;
 
 /** At most this many grants are expired per sweep (the next sweep takes the rest). */
@@ -115,12 +117,16 @@ export class GrantService {
       values.push(query.status);
       where.push(`g.status = $${values.length}`);
     }
-    const rows: GrantRow[] = await this.dataSource.query(
-      `SELECT g.* FROM ${this.s}.grants g LEFT JOIN ${this.s}.users u ON u.id = g.user_id
+    const rows: ListedGrantRow[] = await this.dataSource.query(
+      `SELECT g.*, u.username AS grantee_username, u.display_name AS grantee_display_name
+       FROM ${this.s}.grants g LEFT JOIN ${this.s}.users u ON u.id = g.user_id
        WHERE ${where.join(' AND ')} ORDER BY g.created_at DESC, g.id LIMIT 500`,
       values,
     );
-    return rows.map(toView);
+    return rows.map((row) => ({
+      ...toView(row),
+      grantee: row.grantee_username ? { username: row.grantee_username, displayName: row.grantee_display_name ?? row.grantee_username } : null,
+    }));
   }
 
   async get(grantId: string): Promise<GrantView> {
@@ -204,6 +210,7 @@ function toView(row: GrantRow): GrantView {
   return {
     id: row.id,
     userId: row.user_id,
+    grantee: null,
     permissions: row.permissions,
     reason: row.reason,
     status: row.status,
