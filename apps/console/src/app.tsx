@@ -88,7 +88,8 @@ function SessionGate() {
             <Route path="/customers/:id" element={<CustomerDetailScreen />} />
             <Route path="/grants" element={<GrantsScreen />} />
             <Route path="/exports" element={<ExportsScreen />} />
-            {approver && <Route path="/exports/approvals" element={<ExportApprovalsScreen />} />}
+            {approver && <Route path="/approvals" element={<ExportApprovalsScreen />} />}
+            {approver && <Route path="/exports/approvals" element={<Navigate to="/approvals" replace />} />}
             {auditReader && <Route path="/audit" element={<AuditSearchScreen />} />}
             {auditReader && <Route path="/audit/customers" element={<AuditCustomerScreen />} />}
             {auditReader && <Route path="/audit/customers/:id" element={<AuditCustomerScreen />} />}

@@ -4,6 +4,7 @@ import { generate } from 'otplib';
 import type { Page } from 'playwright-core';
 import { collectErrors, launchChromium, screenshot, type Browser } from './test/browser';
 import { launchStack, type Stack } from './test/stack';
+import { wardenApi } from './test/warden-api';
 
 const UI_TIMEOUT = 30_000;
 
@@ -14,8 +15,9 @@ const nav = (page: Page, name: string) =>
 /**
  * The console in headless chromium against the running stack (authorization, customer-records and
  * the gateway serving a fresh console build; real Postgres, Redis and Kafka): an admin signs in
- * with MFA enrolment and creates a staff user, the staff user finds customers and reveals a field
- * with a reason, the admin signs out everywhere. Every screen is saved as a screenshot under
+ * with MFA enrolment and creates a staff user, the staff user finds customers and is refused the
+ * reveal of a field masked by role, then, with an approved grant, reveals it with a reason and sees
+ * it in clear; the admin signs out everywhere. Every screen is saved as a screenshot under
  * e2e/browser/artifacts/ and must log no console error.
  */
 describe('console in the browser (running stack)', () => {
@@ -111,6 +113,19 @@ describe('console in the browser (running stack)', () => {
     expect(adminErrors).toEqual([]);
   });
 
+  /** A new page with the staff member signed in, on the customer list. */
+  const staffOnCustomers = async () => {
+    const page = await browser.context.newPage();
+    page.setDefaultTimeout(UI_TIMEOUT);
+    const errors = collectErrors(page);
+    await page.goto(stack.gatewayUrl);
+    await page.getByLabel('User name').fill(staff.username);
+    await page.getByRole('textbox', { name: 'Password', exact: true }).fill(staff.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await nav(page, 'Customers').click();
+    return { page, errors };
+  };
+
   it('shows the staff user their customers with masked fields, and reveals a field only with a reason', async () => {
     const login = await api('/api/authorization/v1/auth/login', { body: staff });
     expect(login.status).toBe(200);
@@ -129,15 +144,8 @@ describe('console in the browser (running stack)', () => {
       expect(created.status).toBe(201);
     }
 
-    const page = await browser.context.newPage();
-    page.setDefaultTimeout(UI_TIMEOUT);
-    const errors = collectErrors(page);
+    const { page, errors } = await staffOnCustomers();
     try {
-      await page.goto(stack.gatewayUrl);
-      await page.getByLabel('User name').fill(staff.username);
-      await page.getByRole('textbox', { name: 'Password', exact: true }).fill(staff.password);
-      await page.getByRole('button', { name: 'Sign in' }).click();
-      await nav(page, 'Customers').click();
       await page.getByText('Search for a customer').waitFor();
       await screenshot(page, '07-customers-empty');
       await page.getByLabel('Exact mobile').fill(mobile);
@@ -165,20 +173,88 @@ describe('console in the browser (running stack)', () => {
       ]);
       // customer-records reveals only a field its policy gives the caller at the clear level (a grant);
       // a staff owner's national ID is masked by role, so the reveal is refused with the reason.
-      expect([200, 403]).toContain(response.status());
+      expect(response.status()).toBe(403);
       const url = new URL(response.url());
       expect(url.pathname).toMatch(/^\/api\/customer-records\/v1\/customers\/[0-9a-f-]{36}$/);
       expect(url.searchParams.get('reason')).toBe('Customer asked to verify identity, ticket 4711');
-      // The console reports the outcome either way: shown in clear, or why not.
-      await page
-        .getByText(
-          response.status() === 200
-            ? /National ID shown in clear/
-            : /National ID was not revealed: you may not reveal nationalId/,
-        )
-        .waitFor();
+      await page.getByText(/National ID was not revealed: you may not reveal nationalId/).waitFor();
       await dialog.waitFor({ state: 'hidden' });
+      expect(await page.getByTestId('field-nationalId').textContent()).toContain('110101********1234');
       await screenshot(page, '10-reveal-outcome');
+      expect(errors).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('reveals a national ID in clear, with a reason, to a staff member whose approved grant gives the clear level', async () => {
+    // The staff member asks for the console's "reveal-own" grant; a security officer approves it (API).
+    const people = wardenApi(stack.gatewayUrl);
+    const officer = await people.createUser(adminBearer, { prefix: 'officer', roles: ['security_officer'] });
+    const officerToken = (await people.enrol(officer)).token;
+    const staffToken = await people.login(staff);
+    const found = people.expectStatus(
+      await people.call(`/api/authorization/v1/users?username=${encodeURIComponent(staff.username)}`, {
+        token: adminBearer,
+      }),
+      200,
+      'find the staff member',
+    );
+    const staffId = (found.items as Array<{ id: string }>)[0].id;
+    const grant = people.expectStatus(
+      await people.call('/api/authorization/v1/grants', {
+        token: staffToken,
+        body: {
+          userId: staffId,
+          permissions: [
+            {
+              action: 'read',
+              subject: 'Customer',
+              conditions: { owner: 'me', classification: 'within-clearance' },
+              fields: { nationalId: 'clear', address: 'clear' },
+            },
+          ],
+          reason: 'Identity checks this week',
+          expiresAt: new Date(Date.now() + 86_400_000).toISOString(),
+        },
+      }),
+      201,
+      'request the grant',
+    );
+    const approved = people.expectStatus(
+      await people.call(`/api/authorization/v1/grants/${grant.id as string}/approve`, {
+        token: officerToken,
+        body: { comment: 'For the identity checks' },
+      }),
+      200,
+      'approve the grant',
+    );
+    expect(approved.status).toBe('active');
+
+    const { page, errors } = await staffOnCustomers();
+    try {
+      await page.getByLabel('Exact mobile').fill(mobile);
+      await page.getByRole('button', { name: 'Search' }).click();
+      await page.getByRole('link', { name: 'John Smith' }).click();
+      await page.getByRole('heading', { name: 'John Smith' }).waitFor();
+      // A field in clear only thanks to a grant stays masked until it is revealed with a reason.
+      const nationalId = page.getByTestId('field-nationalId');
+      expect(await nationalId.textContent()).toContain('110101********1234');
+
+      await page.getByRole('button', { name: 'Reveal National ID' }).click();
+      const dialog = page.getByRole('dialog');
+      await dialog.getByLabel('Reason').fill('Customer asked to verify identity, ticket 4712');
+      const [response] = await Promise.all([
+        page.waitForResponse((r) => r.url().includes('reveal=nationalId')),
+        dialog.getByRole('button', { name: 'Reveal' }).click(),
+      ]);
+      expect(response.status()).toBe(200);
+      await page.getByText(/National ID shown in clear/).waitFor();
+      await dialog.waitFor({ state: 'hidden' });
+      await nationalId.getByText('110101199003071234').waitFor();
+      // Only the revealed field: the address stays masked.
+      expect(await page.getByTestId('field-address').textContent()).not.toContain('1 Main St');
+      await screenshot(page, '10b-revealed-in-clear');
       expect(errors).toEqual([]);
     } finally {
       await page.close();

@@ -406,10 +406,10 @@ describe('every screen at 1280 px and on a tablet, by keyboard (running stack)',
     'takes a supervisor through the overview and the approval inbox',
     async () => {
       await tour('supervisor', await signIn(supervisor), [
-        overview(supervisor, 'Export approvals', '/exports/approvals'),
+        overview(supervisor, 'Approvals', '/approvals'),
         {
           name: 'export-approvals',
-          arrive: viaNav('Export approvals', '/exports/approvals'),
+          arrive: viaNav('Approvals', '/approvals'),
           shown: (page) => page.getByRole('table', { name: 'Exports awaiting your decision', exact: true }),
           act: press(
             (page) => main(page).getByRole('button', { name: /^Review the export requested/ }),

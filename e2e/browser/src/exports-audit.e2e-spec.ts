@@ -12,6 +12,15 @@ const EVENTUALLY = { timeoutMs: 120_000, intervalMs: 500 };
 const REASON = 'Quarterly review of my accounts';
 const CLEAR_REASON = 'Call campaign needs the numbers';
 
+const GRANT_REASON = 'Identity checks for the audit visit';
+const REJECTED_REASON = 'Cover for a colleague on leave';
+
+/** `2030-06-01 14:05` in local time, as the console shows a date. */
+const localDateTime = (date: Date): string => {
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${pad(date.getHours())}:${pad(date.getMinutes())}`;
+};
+
 const nav = (page: Page, name: string) =>
   page.getByRole('navigation', { name: 'Main navigation' }).getByRole('link', { name, exact: true });
 
@@ -21,8 +30,9 @@ const nav = (page: Page, name: string) =>
  * approval threshold 3 rows): a staff member requests an export above the threshold, the supervisor
  * approves it in the inbox (and, after setting up an authenticator, a clear-field export with the
  * TOTP step-up), the staff member downloads
- * it once and sees a second use refused; an auditor finds the export events in the trail, exports the
- * search, reads a customer's access history, a monthly report and the verification. Every screen is
+ * it once and sees a second use refused; the supervisor approves one grant request of the staff member
+ * and rejects another in the same inbox; an auditor finds the export events in the trail, exports the
+ * search, reads a customer's access history, a monthly and a quarterly report and the verification. Every screen is
  * saved under e2e/browser/artifacts/ and must log no console error.
  */
 describe('exports and audit in the browser (running stack)', () => {
@@ -148,7 +158,7 @@ describe('exports and audit in the browser (running stack)', () => {
     }, EVENTUALLY);
 
     const page = await signIn('supervisor', supervisor);
-    await nav(page, 'Export approvals').click();
+    await nav(page, 'Approvals').click();
     const inbox = page.getByRole('table', { name: 'Exports awaiting your decision' });
     await inbox
       .getByRole('row', { name: new RegExp(REASON) })
@@ -183,7 +193,7 @@ describe('exports and audit in the browser (running stack)', () => {
     await screenshot(page, '16-mfa-setup');
 
     // The clear-field export: the approval needs the step-up code.
-    await nav(page, 'Export approvals').click();
+    await nav(page, 'Approvals').click();
     await inbox
       .getByRole('row', { name: new RegExp(CLEAR_REASON) })
       .getByRole('button', { name: /Review/ })
@@ -231,6 +241,85 @@ describe('exports and audit in the browser (running stack)', () => {
     await row.getByText('downloaded', { exact: true }).waitFor();
     await screenshot(page, '18-export-downloaded');
     expect(errors).toEqual([]);
+  });
+
+  it('shows the supervisor grant requests in plain words in the same inbox: one approved (then active until it ends), one rejected', async () => {
+    const expiresAt = new Date(Date.now() + 3 * 86_400_000);
+    expiresAt.setSeconds(0, 0);
+    const request = async (reason: string, permission: Record<string, unknown>) =>
+      api.expectStatus(
+        await api.call('/api/authorization/v1/grants', {
+          token: staffToken,
+          body: { userId: staff.id, permissions: [permission], reason, expiresAt: expiresAt.toISOString() },
+        }),
+        201,
+        `grant request "${reason}"`,
+      ).id as string;
+    const approvedId = await request(GRANT_REASON, {
+      action: 'read',
+      subject: 'Customer',
+      conditions: { owner: 'me', classification: 'within-clearance' },
+      fields: { nationalId: 'clear', address: 'clear' },
+    });
+    const rejectedId = await request(REJECTED_REASON, {
+      action: 'read',
+      subject: 'Customer',
+      conditions: { team: 'mine', classification: 'within-clearance' },
+      fields: { mobile: 'masked', email: 'masked' },
+    });
+
+    const { page, errors } = pages.supervisor;
+    await nav(page, 'Approvals').click();
+    const requests = page.getByRole('region', { name: 'Grant requests' });
+    const toApprove = requests.getByRole('region', { name: /^Grant request of/ }).filter({ hasText: GRANT_REASON });
+    await toApprove.waitFor();
+    const text = (await toApprove.textContent()) ?? '';
+    // Who (by name: the grant list names its grantees), what (action, subject, scope, fields), why
+    // and until when, in words.
+    expect(text).toContain(`staff (${staff.username})`);
+    expect(text).toContain('Read customers');
+    expect(text).toContain('customers they own, up to their clearance');
+    expect(text).toContain('National ID and Address in clear');
+    expect(text).toContain(`“${GRANT_REASON}”`);
+    expect(text).toContain(`${localDateTime(expiresAt)} (in 3 days)`);
+    const toReject = requests.getByRole('region', { name: /^Grant request of/ }).filter({ hasText: REJECTED_REASON });
+    expect(await toReject.textContent()).toContain('customers of their team and its sub-teams');
+    expect(await toReject.textContent()).toContain('Mobile and E-mail masked');
+    await screenshot(page, '18b-grant-requests');
+
+    await toApprove.getByLabel('Comment').fill('For the audit visit only');
+    await toApprove.getByRole('button', { name: 'Approve' }).click();
+    await page.getByText(`it is active until ${localDateTime(expiresAt)}`).waitFor();
+    await toApprove.waitFor({ state: 'detached' });
+    await toReject.getByLabel('Comment').fill('Ask your supervisor for a team change instead');
+    await toReject.getByRole('button', { name: 'Reject' }).click();
+    await page.getByText(`Grant for staff (${staff.username}) rejected.`).waitFor();
+    await requests.getByText('No grant request to decide').waitFor();
+
+    const grants = api.expectStatus(
+      await api.call('/api/authorization/v1/grants', { token: staffToken }),
+      200,
+      'the staff member’s grants',
+    ) as unknown as Array<Record<string, unknown>>;
+    expect(grants.find((g) => g.id === approvedId)).toMatchObject({
+      status: 'active',
+      decidedBy: supervisor.id,
+      comment: 'For the audit visit only',
+    });
+    expect(grants.find((g) => g.id === rejectedId)).toMatchObject({ status: 'rejected', decidedBy: supervisor.id });
+
+    // The staff member sees the grant active, with when it ends.
+    const staffPage = pages.staff.page;
+    await nav(staffPage, 'Grants').click();
+    const table = staffPage.getByRole('table', { name: 'Grants' });
+    const active = table.getByRole('row').filter({ hasText: GRANT_REASON });
+    await active.getByText('active', { exact: true }).waitFor();
+    expect(await active.textContent()).toContain('in 3 days');
+    expect(await active.getByTitle(localDateTime(expiresAt)).count()).toBe(1);
+    await table.getByRole('row').filter({ hasText: REJECTED_REASON }).getByText('rejected', { exact: true }).waitFor();
+    await screenshot(staffPage, '18c-grants-of-staff');
+    expect(errors).toEqual([]);
+    expect(pages.staff.errors).toEqual([]);
   });
 
   it('lets an auditor find the export events in the trail, export the search and open the customer history', async () => {
@@ -302,7 +391,7 @@ describe('exports and audit in the browser (running stack)', () => {
     expect(pages.auditor.errors).toEqual([]);
   });
 
-  it('shows the auditor the monthly report (summary and HTML) and the verification of the trail', async () => {
+  it('shows the auditor the monthly report (summary and HTML), a quarterly summary and the verification of the trail', async () => {
     const { page, errors } = pages.auditor;
     await nav(page, 'Audit reports').click();
     await page.getByRole('button', { name: 'Show summary' }).click();
@@ -315,6 +404,17 @@ describe('exports and audit in the browser (running stack)', () => {
     const frame = page.frameLocator('iframe[title^="Audit report"]');
     await frame.getByRole('heading', { name: /Warden audit report/ }).waitFor();
     await screenshot(page, '21-audit-report');
+
+    // A quarter: the current one, with this suite's exports in its summary.
+    const now = new Date();
+    const quarter = `${now.getUTCFullYear()}-Q${Math.floor(now.getUTCMonth() / 3) + 1}`;
+    await page.getByRole('combobox', { name: 'Period' }).click();
+    await page.getByRole('option', { name: quarter.replace('-', ' '), exact: true }).click();
+    await page.getByRole('button', { name: 'Show summary' }).click();
+    await page.getByText(new RegExp(`^${quarter}: `)).waitFor();
+    expect(Number(await page.getByTestId('figure-Exports').textContent())).toBeGreaterThanOrEqual(1);
+    expect(await page.getByTestId('report-json').textContent()).toContain(`"period": "${quarter}"`);
+    await screenshot(page, '21b-audit-report-quarter');
 
     await nav(page, 'Trail verification').click();
     const checkpoints = page.getByRole('table', { name: 'Signed checkpoints' });

@@ -295,7 +295,7 @@ describe('security operations and offboarding in the browser (running stack)', (
     await page.getByTestId('case-status').getByText('scheduled').waitFor();
     await page.getByTestId('step-markDeparting').getByText('done').waitFor({ timeout: EVENTUALLY.timeoutMs });
 
-    // The officer's watch list is derived from the audit trail (only admins may list users).
+    // The officer's watch list is derived from the audit trail (the console asks the directory for admins only).
     const officerPage = pages.officer.page;
     await nav(officerPage, 'Security insights').click();
     const watch = officerPage.getByRole('table', { name: 'Departing users' });

@@ -68,6 +68,8 @@ export type Role = {
 export type Grant = {
   id: string;
   userId: string;
+  /** Who the grant is for, by name (in lists; null when the service does not know them). */
+  grantee?: { username: string; displayName: string } | null;
   permissions: Permission[];
   reason: string;
   status: string;
@@ -124,6 +126,8 @@ export const authorizationApi = (api: ApiClient) => ({
     }),
   users: (query: { username?: string; status?: string; teamId?: string; cursor?: string; limit?: number }) =>
     api.request<Page<User>>('authorization', '/v1/users', { query }),
+  /** One person of the directory (admin, hr, security officer). */
+  user: (id: string) => api.request<User>('authorization', `/v1/users/${encodeURIComponent(id)}`),
   createUser: (body: CreateUserInput) => api.request<User>('authorization', '/v1/users', { body }),
   updateUser: (
     id: string,

@@ -57,5 +57,7 @@ export const EXPORTER_ROLES = ['staff'] as const;
 export const ALERT_READER_ROLES = ['security_officer', 'admin', 'auditor'] as const;
 /** Who acknowledges and resolves alerts and changes rules. */
 export const ALERT_HANDLER_ROLES = ['security_officer', 'admin'] as const;
+/** Who may read the user directory (`GET /v1/users`, `GET /v1/users/:id`); other roles see user ids. */
+export const DIRECTORY_ROLES = ['admin', 'hr', 'security_officer'] as const;
 /** Who starts and follows offboardings. */
 export const OFFBOARDING_ROLES = ['hr', 'admin'] as const;

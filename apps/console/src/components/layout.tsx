@@ -65,7 +65,7 @@ export function Layout({ children }: { children: ReactNode }) {
     { to: '/security/insights', label: 'Security insights', show: hasRole(claims, ...ALERT_READER_ROLES) },
     { to: '/offboarding', label: 'Offboarding', show: hasRole(claims, ...OFFBOARDING_ROLES) },
     { to: '/exports', label: 'Exports', show: hasRole(claims, ...EXPORTER_ROLES) },
-    { to: '/exports/approvals', label: 'Export approvals', show: hasRole(claims, ...APPROVER_ROLES) },
+    { to: '/approvals', label: 'Approvals', show: hasRole(claims, ...APPROVER_ROLES) },
     { to: '/audit', label: 'Audit search', show: hasRole(claims, ...AUDIT_ROLES) },
     { to: '/audit/customers', label: 'Customer access history', show: hasRole(claims, ...AUDIT_ROLES) },
     { to: '/audit/reports', label: 'Audit reports', show: hasRole(claims, ...AUDIT_ROLES) },
@@ -77,7 +77,7 @@ export function Layout({ children }: { children: ReactNode }) {
     { to: '/admin/roles', label: 'Roles and field permissions', show: admin },
   ];
 
-  // The most specific item the page is under (/exports/approvals is not also "Exports").
+  // The most specific item the page is under (/audit/reports is not also "Audit search").
   const activeTo = items
     .filter((item) => item.show)
     .map((item) => item.to)

@@ -8,8 +8,8 @@ import { isUuid } from '../lib/offboarding.util';
 export type PickedUser = { id: string; label: string };
 
 /**
- * Finds a person by exact user name (`GET /v1/users?username=`), or takes a user id as typed. Only
- * admins may list users at the authorization service: for other roles (HR) a name search is refused,
+ * Finds a person by exact user name (`GET /v1/users?username=`), or takes a user id as typed. The
+ * directory is open to admins, HR and security officers; for any other role a name search is refused,
  * and the picker says to enter the person's user id instead.
  */
 export function UserPicker({

@@ -125,8 +125,9 @@ export const DEPARTING_EVENT_TYPES = ['UserMarkedDeparting', 'UserStatusChanged'
 /**
  * Who is departing now, replaying the trail's user status events oldest first: `UserMarkedDeparting`
  * and a change *to* `departing` put a user on the list; a change away from it (back to active,
- * disabled, offboarded), a freeze or a cancelled departure takes them off. For roles that may not list users (the
- * authorization service lets only admins read `GET /v1/users?status=departing`).
+ * disabled, offboarded), a freeze or a cancelled departure takes them off. For the roles other than admin:
+ * auditors may not read the directory (`GET /v1/users` is open to admins, HR and security officers), and
+ * the trail also tells when a departure takes effect.
  */
 export function departingFromTrail(items: readonly TrailItem[]): DepartingUser[] {
   const sorted = [...items].sort((a, b) =>

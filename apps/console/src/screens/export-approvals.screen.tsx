@@ -15,9 +15,11 @@ import {
   Title,
 } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useRef, useState, type FormEvent, type ReactNode } from 'react';
+import { useRef, useState, type FormEvent } from 'react';
 import { describeError } from '../api/api-error';
 import type { ExportView } from '../api/exports.api';
+import { Fact } from '../components/fact';
+import { GrantApprovals } from '../components/grant-approvals';
 import { notifyError, notifySuccess } from '../components/notify';
 import { RowsPerDayChart } from '../components/rows-per-day-chart';
 import { EmptyState, LoadError, Loading } from '../components/states';
@@ -37,7 +39,7 @@ import { totpCodeSchema, validate } from '../lib/validation.util';
 
 const label = (field: string) => EXPORT_FIELD_LABELS[field as keyof typeof EXPORT_FIELD_LABELS] ?? field;
 
-/** Supervisors' and security officers' inbox: exports waiting for their decision. */
+/** Supervisors' and security officers' inbox: exports and grant requests waiting for their decision. */
 export function ExportApprovalsScreen() {
   const { exports } = useConsole();
   const inbox = useQuery({
@@ -51,7 +53,8 @@ export function ExportApprovalsScreen() {
 
   return (
     <Stack>
-      <Title order={2}>Export approvals</Title>
+      <Title order={2}>Approvals</Title>
+      <Title order={3}>Exports</Title>
       <Text c="dimmed" size="sm">
         Exports of the people in your teams (or anyone’s, for security officers) that need a person’s
         approval. Check what is asked for and why before you decide: your decision is recorded with your name.
@@ -114,12 +117,13 @@ export function ExportApprovalsScreen() {
       {selected && (
         <ApprovalReview key={selected} id={selected} proof={proof} onDone={() => setSelected(null)} />
       )}
+      <GrantApprovals />
     </Stack>
   );
 }
 
 /** One request in full, with approve / reject, a comment, and the step-up code when fields are in clear. */
-function ApprovalReview({
+export function ApprovalReview({
   id,
   proof,
   onDone,
@@ -325,18 +329,5 @@ function ApprovalReview({
         </Stack>
       </form>
     </Paper>
-  );
-}
-
-function Fact({ label: name, children }: { label: string; children: ReactNode }) {
-  return (
-    <div>
-      <Text size="xs" c="dimmed" tt="uppercase" fw={600}>
-        {name}
-      </Text>
-      <Text size="sm" component="div">
-        {children}
-      </Text>
-    </div>
   );
 }

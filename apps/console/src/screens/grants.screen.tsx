@@ -4,9 +4,11 @@ import { useState, type FormEvent } from 'react';
 import type { Grant, Permission } from '../api/authorization.api';
 import { hasRole } from '../auth/jwt.util';
 import { notifyError, notifySuccess } from '../components/notify';
+import { usePersonLabels } from '../components/use-person-labels';
 import { EmptyState, LoadError, Loading } from '../components/states';
 import { useClaims, useConsole } from '../console-context';
 import { formatDateTime, formatExpiry } from '../lib/format.util';
+import { describePermission, granteesOf } from '../lib/grants.util';
 import { grantRequestSchema, validate, type FieldErrors } from '../lib/validation.util';
 
 /** What a grant may add, in words; the permissions are the policy's vocabulary. */
@@ -42,19 +44,14 @@ const STATUS_COLOR: Record<string, string> = {
   expired: 'gray',
 };
 
+/** Each permission of a grant in words (`Read customers — customers they own; fields: National ID in clear`). */
 const describePermissions = (permissions: Permission[]): string =>
   permissions
-    .map(
-      (p) =>
-        `${[p.action].flat().join('/')} ${p.subject}${
-          p.fields
-            ? ` (${Object.entries(p.fields)
-                .map(([f, l]) => `${f}: ${l}`)
-                .join(', ')})`
-            : ''
-        }`,
-    )
-    .join('; ');
+    .map((permission) => {
+      const words = describePermission(permission);
+      return `${words.what} — ${words.scope}${words.fields ? `; fields: ${words.fields}` : ''}`;
+    })
+    .join('. ');
 
 /** Time-bound grants: ask for one, and approve, reject or revoke those you may decide. */
 export function GrantsScreen() {
@@ -77,6 +74,10 @@ export function GrantsScreen() {
     },
     onError: (error, { decision }) => notifyError(`Could not ${decision} the grant`, error),
   });
+  const people = usePersonLabels(
+    (grants.data ?? []).map((grant) => grant.userId),
+    granteesOf(grants.data ?? []),
+  );
 
   return (
     <Stack>
@@ -116,7 +117,7 @@ export function GrantsScreen() {
             <Table.Tbody>
               {grants.data.map((grant) => (
                 <Table.Tr key={grant.id}>
-                  <Table.Td>{grant.userId === claims?.userId ? 'me' : grant.userId.slice(0, 8)}</Table.Td>
+                  <Table.Td>{people.label(grant.userId)}</Table.Td>
                   <Table.Td>
                     <Text size="xs">{describePermissions(grant.permissions)}</Text>
                   </Table.Td>

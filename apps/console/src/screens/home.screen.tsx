@@ -45,9 +45,9 @@ export function HomeScreen() {
       show: hasRole(claims, ...EXPORTER_ROLES),
     },
     {
-      to: '/exports/approvals',
-      title: 'Export approvals',
-      text: 'Approve or reject the exports of your teams that need a person’s decision.',
+      to: '/approvals',
+      title: 'Approvals',
+      text: 'Approve or reject the exports and grant requests of your teams that need a person’s decision.',
       show: hasRole(claims, ...APPROVER_ROLES),
     },
     {

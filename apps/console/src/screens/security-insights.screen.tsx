@@ -37,8 +37,9 @@ export function SecurityInsightsScreen() {
 }
 
 /**
- * The departing users: `GET /v1/users?status=departing` for admins; for the other roles (the
- * authorization service lets only admins list users) derived from the trail's status events.
+ * The departing users: `GET /v1/users?status=departing` for admins; for the other roles derived from
+ * the trail's status events (auditors may not read the directory, and the trail says when a departure
+ * takes effect).
  */
 function DepartingWatchList() {
   const claims = useClaims();

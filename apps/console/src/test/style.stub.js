@@ -1,0 +1,2 @@
+// What a style sheet or an image imports as in the component tests (jsdom draws nothing).
+module.exports = {};
