@@ -490,6 +490,30 @@ describe('authorization (running app)', () => {
       expect(after.map((s) => s.status)).toEqual(['revoked', 'revoked', 'revoked']);
     });
 
+    it('lets a person see their own sessions and sign out everywhere, but not touch anyone else’s', async () => {
+      const me = await createUser();
+      const other = await createUser();
+      const laptop = (await login(me.username, me.password)).body;
+      const phone = (await login(me.username, me.password)).body;
+      const mine = await call(`/v1/users/${me.user.id}/sessions`, { token: laptop.accessToken });
+      expect(mine.status).toBe(200);
+      expect((mine.body as Array<{ status: string }>).map((s) => s.status)).toEqual(['active', 'active']);
+      for (const method of ['GET', 'DELETE']) {
+        const refused = await call(`/v1/users/${other.user.id}/sessions`, { method, token: laptop.accessToken });
+        expect(refused.status).toBe(403);
+        expect((refused.body as ErrorBody).message).toMatch(/only an admin/);
+      }
+      expect((await call(`/v1/users/${me.user.id}/sessions`, { method: 'DELETE', token: laptop.accessToken })).status).toBe(204);
+      for (const token of [laptop.accessToken, phone.accessToken]) {
+        expect((await call('/v1/auth/logout', { method: 'POST', token })).status).toBe(401);
+      }
+      const after = (await call(`/v1/users/${me.user.id}/sessions`, { token: adminToken })).body as Array<{ status: string; revokeReason: string }>;
+      expect(after.map((s) => [s.status, s.revokeReason])).toEqual([
+        ['revoked', 'signed_out_everywhere'],
+        ['revoked', 'signed_out_everywhere'],
+      ]);
+    });
+
     it('disabling a user ends their sessions and their logins', async () => {
       const { username, password, user } = await createUser();
       const tokens = (await login(username, password)).body;

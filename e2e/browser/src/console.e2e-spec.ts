@@ -261,6 +261,28 @@ describe('console in the browser (running stack)', () => {
     }
   });
 
+  it('lets a staff member (not an admin) list their own sessions and sign out everywhere', async () => {
+    const elsewhere = await api('/api/authorization/v1/auth/login', { body: staff });
+    expect(elsewhere.status).toBe(200);
+    const otherDevice = elsewhere.body.accessToken as string;
+    const { page, errors } = await staffOnCustomers();
+    try {
+      await nav(page, 'Sessions').click();
+      const table = page.getByRole('table', { name: 'Your sessions' });
+      await table.locator('tbody tr').nth(1).waitFor();
+      await page.getByText('this one').waitFor();
+      await page.getByRole('button', { name: 'Sign out everywhere' }).click();
+      await page.getByRole('dialog').getByRole('button', { name: 'End every session' }).click();
+      await page.getByRole('form', { name: 'Sign in' }).waitFor();
+      const after = await api('/api/customer-records/v1/customers', { token: otherDevice });
+      expect(after.status).toBe(401);
+      expect(after.body).toMatchObject({ code: 'TOKEN_REVOKED' });
+      expect(errors).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
+
   it('lists the admin sessions and signs out everywhere: the old token is refused at once', async () => {
     await nav(adminPage, 'Sessions').click();
     const table = adminPage.getByRole('table', { name: 'Your sessions' });

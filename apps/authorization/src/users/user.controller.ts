@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Req } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ZodValidationPipe } from '@warden/platform';
-import { CurrentPrincipal, Roles, ServicePrincipals, type Principal } from '@warden/security';
+import { Authenticated, CurrentPrincipal, ForbiddenError, Roles, ServicePrincipals, type Principal } from '@warden/security';
 import type { Request } from 'express';
 import { z } from 'zod';
 import { requestMetadata } from '../core/request-metadata';
@@ -77,21 +77,36 @@ export class UserController {
   }
 
   @Get(':id/sessions')
-  @ApiOperation({ summary: "A user's sessions (admin)" })
-  async listSessions(@Param('id', new ZodValidationPipe(userIdParam)) id: string): Promise<SessionView[]> {
+  @Authenticated()
+  @ApiOperation({ summary: "A user's sessions (admin; or the user themself)" })
+  async listSessions(
+    @Param('id', new ZodValidationPipe(userIdParam)) id: string,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<SessionView[]> {
+    assertSelfOrAdmin(principal, id);
     await this.users.get(id);
     return this.sessions.listForUser(id);
   }
 
   @Delete(':id/sessions')
+  @Authenticated()
   @HttpCode(204)
-  @ApiOperation({ summary: 'End every session of a user at once (admin)' })
+  @ApiOperation({ summary: 'End every session of a user at once (admin; or the user themself: sign out everywhere)' })
   async revokeSessions(
     @Param('id', new ZodValidationPipe(userIdParam)) id: string,
     @CurrentPrincipal() principal: Principal,
     @Req() req: Request,
   ): Promise<void> {
+    assertSelfOrAdmin(principal, id);
     await this.users.get(id);
-    await this.sessions.revokeAll(id, 'revoked_by_admin', requestMetadata(req, principal));
+    const reason = principal.userId === id ? 'signed_out_everywhere' : 'revoked_by_admin';
+    await this.sessions.revokeAll(id, reason, requestMetadata(req, principal));
+  }
+}
+
+/** A person's own sessions are theirs to see and end; anyone else's only an admin's. */
+function assertSelfOrAdmin(principal: Principal, userId: string): void {
+  if (principal.userId !== userId && !principal.roles.includes('admin')) {
+    throw new ForbiddenError("only an admin may see or end another user's sessions");
   }
 }

@@ -15,7 +15,6 @@ import { useDisclosure } from '@mantine/hooks';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import { hasRole } from '../auth/jwt.util';
 import { MfaSetupPanel } from '../components/mfa-setup-panel';
 import { notifyError, notifySuccess } from '../components/notify';
 import { EmptyState, LoadError, Loading } from '../components/states';
@@ -28,13 +27,12 @@ export function SessionsScreen() {
   const claims = useClaims();
   const { authorization, tokens } = useConsole();
   const queryClient = useQueryClient();
-  const admin = hasRole(claims, 'admin');
   const userId = claims?.userId ?? '';
   const [confirming, { open, close }] = useDisclosure(false);
   const sessions = useQuery({
     queryKey: ['sessions', userId],
     queryFn: () => authorization.sessions(userId),
-    enabled: admin && !!userId,
+    enabled: !!userId,
   });
 
   const endAll = useMutation({
@@ -52,94 +50,85 @@ export function SessionsScreen() {
   return (
     <Stack>
       <Title order={2}>Sessions</Title>
-      {!admin && (
-        <EmptyState title="Your sessions are managed by an administrator">
-          Only administrators can list sessions. Use “Sign out” at the top right to end this one; if you think
-          someone else is signed in as you, ask an administrator to end all your sessions and change your
-          password.
-        </EmptyState>
-      )}
-      {admin && (
-        <>
-          <Group justify="space-between">
-            <Text>
-              {active.length === 1
-                ? 'You are signed in in one place.'
-                : `You are signed in in ${active.length} places.`}
-            </Text>
-            <Button color="red" onClick={open} disabled={!sessions.data}>
-              Sign out everywhere
-            </Button>
-          </Group>
-          {sessions.isPending && <Loading label="Loading sessions" />}
-          {sessions.error && <LoadError what="your sessions" error={sessions.error} />}
-          {sessions.data && sessions.data.length === 0 && (
-            <EmptyState title="No sessions">Sign in again to see this one.</EmptyState>
-          )}
-          {sessions.data && sessions.data.length > 0 && (
-            <>
-              <Paper withBorder p="md">
-                <Text size="sm" fw={600} mb="xs" id="logins-chart">
-                  Sign-ins over the last 7 days
-                </Text>
-                <div role="img" aria-labelledby="logins-chart" style={{ height: 160 }}>
-                  <ResponsiveContainer width="100%" height="100%">
-                    <BarChart
-                      data={loginsPerDay(
-                        sessions.data.map((s) => s.createdAt),
-                        new Date(),
-                      )}
-                    >
-                      <CartesianGrid strokeDasharray="3 3" />
-                      <XAxis dataKey="day" fontSize={12} />
-                      <YAxis allowDecimals={false} fontSize={12} width={30} />
-                      <Tooltip />
-                      <Bar dataKey="logins" fill="#4c6ef5" isAnimationActive={false} />
-                    </BarChart>
-                  </ResponsiveContainer>
-                </div>
-              </Paper>
-              <Table.ScrollContainer minWidth={700}>
-                <Table striped highlightOnHover aria-label="Your sessions">
-                  <Table.Thead>
-                    <Table.Tr>
-                      <Table.Th>Device</Table.Th>
-                      <Table.Th>Address</Table.Th>
-                      <Table.Th>Place</Table.Th>
-                      <Table.Th>Started</Table.Th>
-                      <Table.Th>Last used</Table.Th>
-                      <Table.Th>Status</Table.Th>
-                    </Table.Tr>
-                  </Table.Thead>
-                  <Table.Tbody>
-                    {sessions.data.map((session) => (
-                      <Table.Tr key={session.id}>
-                        <Table.Td>
-                          {describeUserAgent(session.userAgent)}
-                          {session.id === claims?.sessionId && (
-                            <Badge ml="xs" size="sm">
-                              this one
-                            </Badge>
-                          )}
-                        </Table.Td>
-                        <Table.Td>{session.ip ?? '—'}</Table.Td>
-                        <Table.Td>{formatPlace(session.geo)}</Table.Td>
-                        <Table.Td>{formatDateTime(session.createdAt)}</Table.Td>
-                        <Table.Td>{formatDateTime(session.lastUsedAt)}</Table.Td>
-                        <Table.Td>
-                          <Badge color={session.status === 'active' ? 'green' : 'gray'} variant="light">
-                            {session.status}
+      <>
+        <Group justify="space-between">
+          <Text>
+            {active.length === 1
+              ? 'You are signed in in one place.'
+              : `You are signed in in ${active.length} places.`}
+          </Text>
+          <Button color="red" onClick={open} disabled={!sessions.data}>
+            Sign out everywhere
+          </Button>
+        </Group>
+        {sessions.isPending && <Loading label="Loading sessions" />}
+        {sessions.error && <LoadError what="your sessions" error={sessions.error} />}
+        {sessions.data && sessions.data.length === 0 && (
+          <EmptyState title="No sessions">Sign in again to see this one.</EmptyState>
+        )}
+        {sessions.data && sessions.data.length > 0 && (
+          <>
+            <Paper withBorder p="md">
+              <Text size="sm" fw={600} mb="xs" id="logins-chart">
+                Sign-ins over the last 7 days
+              </Text>
+              <div role="img" aria-labelledby="logins-chart" style={{ height: 160 }}>
+                <ResponsiveContainer width="100%" height="100%">
+                  <BarChart
+                    data={loginsPerDay(
+                      sessions.data.map((s) => s.createdAt),
+                      new Date(),
+                    )}
+                  >
+                    <CartesianGrid strokeDasharray="3 3" />
+                    <XAxis dataKey="day" fontSize={12} />
+                    <YAxis allowDecimals={false} fontSize={12} width={30} />
+                    <Tooltip />
+                    <Bar dataKey="logins" fill="#4c6ef5" isAnimationActive={false} />
+                  </BarChart>
+                </ResponsiveContainer>
+              </div>
+            </Paper>
+            <Table.ScrollContainer minWidth={700}>
+              <Table striped highlightOnHover aria-label="Your sessions">
+                <Table.Thead>
+                  <Table.Tr>
+                    <Table.Th>Device</Table.Th>
+                    <Table.Th>Address</Table.Th>
+                    <Table.Th>Place</Table.Th>
+                    <Table.Th>Started</Table.Th>
+                    <Table.Th>Last used</Table.Th>
+                    <Table.Th>Status</Table.Th>
+                  </Table.Tr>
+                </Table.Thead>
+                <Table.Tbody>
+                  {sessions.data.map((session) => (
+                    <Table.Tr key={session.id}>
+                      <Table.Td>
+                        {describeUserAgent(session.userAgent)}
+                        {session.id === claims?.sessionId && (
+                          <Badge ml="xs" size="sm">
+                            this one
                           </Badge>
-                        </Table.Td>
-                      </Table.Tr>
-                    ))}
-                  </Table.Tbody>
-                </Table>
-              </Table.ScrollContainer>
-            </>
-          )}
-        </>
-      )}
+                        )}
+                      </Table.Td>
+                      <Table.Td>{session.ip ?? '—'}</Table.Td>
+                      <Table.Td>{formatPlace(session.geo)}</Table.Td>
+                      <Table.Td>{formatDateTime(session.createdAt)}</Table.Td>
+                      <Table.Td>{formatDateTime(session.lastUsedAt)}</Table.Td>
+                      <Table.Td>
+                        <Badge color={session.status === 'active' ? 'green' : 'gray'} variant="light">
+                          {session.status}
+                        </Badge>
+                      </Table.Td>
+                    </Table.Tr>
+                  ))}
+                </Table.Tbody>
+              </Table>
+            </Table.ScrollContainer>
+          </>
+        )}
+      </>
       <MfaSetupPanel />
       <RecoveryCodes />
       <Modal opened={confirming} onClose={close} title="Sign out everywhere?">
