@@ -167,7 +167,7 @@ describe('production build', () => {
         expect(map.sourcesContent[0]).toBe(await readFile(join(root, 'apps', app, 'src', 'main.ts'), 'utf8'));
       }
       expect((await readFile(join(out, 'apps/exports/node.flags'), 'utf8')).trim()).toMatch(
-        /^--max-semi-space-size=4$/m,
+        /^--max-semi-space-size=16$/m,
       );
     });
 
@@ -232,7 +232,7 @@ describe('production build', () => {
         ...appNodeFlags('exports'),
         join(out, 'apps/exports/src/main.js'),
       ]);
-      expect(appNodeFlags('exports')).toContain('--max-semi-space-size=4');
+      expect(appNodeFlags('exports')).toContain('--max-semi-space-size=16');
     });
 
     it('answers 401 without a token', async () => {
