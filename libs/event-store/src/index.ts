@@ -4,4 +4,5 @@ export * from './lib/event-store.migrations';
 export * from './lib/event-store.types';
 export * from './lib/relay';
 export * from './lib/batched-appender';
+export * from './lib/command-answer';
 export { quoteSchema } from './lib/event-store.sql';

@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { eventRegistry, systemActor, Topics, transferStreamId, type CommandEnvelope, type TransferCustomersCommand } from '@warden/contracts';
+import { CommandRegistry, eventRegistry, systemActor, Topics, transferStreamId, type CommandEnvelope, type TransferCustomersCommand } from '@warden/contracts';
 import { BlindIndexer, FieldCipher, StaticKeyProvider } from '@warden/crypto';
 import { EventStore, quoteSchema, type CommandMetadata } from '@warden/event-store';
 import { EventConsumer } from '@warden/messaging';
@@ -20,7 +20,7 @@ import { v7 as uuidv7 } from 'uuid';
 import { dataKeyStoreMigrations, PostgresDataKeyStore } from '../crypto/postgres-data-key-store';
 import { customerStreamId, CustomerService } from '../customer/customer.service';
 import { customerReadModelMigrations, customerReadModelProjection } from '../customer/projections/customer-read-model.projection';
-import { TransferCommandRegistry } from './transfer-command.registry';
+
 import { CustomerTransferProcessor } from './transfer.processor';
 import { customerTransfersMigrations, customerTransfersProjection } from './transfer.projection';
 
@@ -72,7 +72,7 @@ describe('ownership transfer (TransferCustomers over Kafka)', () => {
       topics: [topic],
       dataSource,
       schema,
-      registry: new TransferCommandRegistry(),
+      registry: new CommandRegistry(['TransferCustomers'], 'customer-records'),
       initialBackoffMs: 50,
       handle: async (event, { manager }) => {
         await processor.request(

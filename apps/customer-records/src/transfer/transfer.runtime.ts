@@ -1,11 +1,10 @@
 import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import { Topics, type CommandEnvelope, type TransferCustomersCommand } from '@warden/contracts';
+import { CommandRegistry, Topics, type CommandEnvelope, type TransferCustomersCommand } from '@warden/contracts';
 import { EventConsumer } from '@warden/messaging';
 import { CONFIG, KAFKA } from '@warden/platform';
 import type { Kafka } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import type { CustomerRecordsConfig } from '../core/config';
-import { TransferCommandRegistry } from './transfer-command.registry';
 import { CustomerTransferProcessor } from './transfer.processor';
 
 /** The consumer group of the `TransferCustomers` command (after the deployment's topic prefix). */
@@ -50,7 +49,7 @@ export class TransferRuntime implements OnApplicationBootstrap, BeforeApplicatio
         topics: [`${this.config.KAFKA_TOPIC_PREFIX}${Topics.commands('customer-records')}`],
         dataSource: this.dataSource,
         schema: this.config.CUSTOMER_RECORDS_DB_SCHEMA,
-        registry: new TransferCommandRegistry(),
+        registry: new CommandRegistry(['TransferCustomers'], 'customer-records'),
         handle: async (event, { manager }) => {
           await this.processor.request(
             {

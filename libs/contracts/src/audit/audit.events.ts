@@ -58,13 +58,35 @@ export const auditReportGeneratedV1 = z.strictObject({
 });
 export type AuditReportGeneratedData = z.infer<typeof auditReportGeneratedV1>;
 
+/**
+ * The answer to `CompileUserActivity` (offboarding's leaver report): the user's activity over the
+ * last `days` days as the audit's activity summary (logins with address, device and location,
+ * customers viewed, reveals, exports, downloads, alerts; see `GET /v1/audit/users/:id/activity`),
+ * without the timeline. On the command's answer stream, with the command id as causation id.
+ * Search results of the trail mask the logins' addresses, devices and locations like those of
+ * every employee.
+ */
+export const userActivityCompiledV1 = z.strictObject({
+  commandId: z.uuid(),
+  userId: z.string().min(1).max(200),
+  days: z.number().int().min(1).max(366),
+  from: z.iso.datetime({ offset: true }),
+  to: z.iso.datetime({ offset: true }),
+  eventCount: z.number().int().min(0),
+  truncated: z.boolean(),
+  summary: z.record(z.string(), z.unknown()),
+});
+export type UserActivityCompiledData = z.infer<typeof userActivityCompiledV1>;
+
 export type AuditEvent =
   | { type: 'AuditCheckpointSigned'; data: AuditCheckpointSignedData }
   | { type: 'AuditTrailExported'; data: AuditTrailExportedData }
-  | { type: 'AuditReportGenerated'; data: AuditReportGeneratedData };
+  | { type: 'AuditReportGenerated'; data: AuditReportGeneratedData }
+  | { type: 'UserActivityCompiled'; data: UserActivityCompiledData };
 
 export const auditEventSpecs: EventSpec[] = [
   { type: 'AuditCheckpointSigned', versions: { 1: auditCheckpointSignedV1 } },
   { type: 'AuditTrailExported', versions: { 1: auditTrailExportedV1 } },
   { type: 'AuditReportGenerated', versions: { 1: auditReportGeneratedV1 } },
+  { type: 'UserActivityCompiled', versions: { 1: userActivityCompiledV1 } },
 ];

@@ -52,7 +52,7 @@ export const accessFrozenV1 = z.strictObject({
   userId: id,
   sessionsRevoked: z.number().int().min(0),
   grantsRevoked: z.number().int().min(0),
-  /** The `CancelUserExports` command sent to the exports service (idempotent by this id). */
+  /** The `CancelUserExports` command the exports service answered. */
   exportsCommandId: z.uuid(),
 });
 export type AccessFrozenData = z.infer<typeof accessFrozenV1>;
@@ -162,6 +162,37 @@ export const offboardingStepRetriedV1 = z.strictObject({
 });
 export type OffboardingStepRetriedData = z.infer<typeof offboardingStepRetriedV1>;
 
+/** The saga commands that answer a step other than the hand-over (see `commands.ts`). */
+export const OFFBOARDING_STEP_COMMANDS = ['MarkUserDeparting', 'FreezeUserAccess', 'CancelUserExports', 'CompileUserActivity'] as const;
+export const offboardingStepCommandSchema = z.enum(OFFBOARDING_STEP_COMMANDS);
+export type OffboardingStepCommand = z.infer<typeof offboardingStepCommandSchema>;
+
+/**
+ * The saga sent a step's commands on Kafka (mark departing → authorization; freeze → authorization
+ * and exports; report → audit) and waits for their answers until `answerBy`, when it looks again
+ * (an answer overdue counts as a failed attempt and the commands are sent again).
+ */
+export const offboardingStepStartedV1 = z.strictObject({
+  caseId: z.uuid(),
+  step: offboardingStepSchema,
+  commands: z.array(z.strictObject({ commandId: z.uuid(), command: offboardingStepCommandSchema })).min(1).max(10),
+  answerBy: at,
+});
+export type OffboardingStepStartedData = z.infer<typeof offboardingStepStartedV1>;
+
+/**
+ * One of a step's commands was answered (the step is done when all are: then its own event
+ * follows, e.g. `AccessFrozen`). `outcome` is the answer's outcome (counts, a status).
+ */
+export const offboardingCommandAnsweredV1 = z.strictObject({
+  caseId: z.uuid(),
+  step: offboardingStepSchema,
+  commandId: z.uuid(),
+  command: offboardingStepCommandSchema,
+  outcome: z.record(z.string(), z.union([z.string().max(500), z.number(), z.boolean(), z.null()])),
+});
+export type OffboardingCommandAnsweredData = z.infer<typeof offboardingCommandAnsweredV1>;
+
 export type OffboardingEvent =
   | { type: 'OffboardingRequested'; data: OffboardingRequestedData }
   | { type: 'OffboardingScheduled'; data: OffboardingScheduledData }
@@ -177,7 +208,9 @@ export type OffboardingEvent =
   | { type: 'OffboardingCancelled'; data: OffboardingCancelledData }
   | { type: 'OffboardingStepFailed'; data: OffboardingStepFailedData }
   | { type: 'OffboardingNeedsAttention'; data: OffboardingNeedsAttentionData }
-  | { type: 'OffboardingStepRetried'; data: OffboardingStepRetriedData };
+  | { type: 'OffboardingStepRetried'; data: OffboardingStepRetriedData }
+  | { type: 'OffboardingStepStarted'; data: OffboardingStepStartedData }
+  | { type: 'OffboardingCommandAnswered'; data: OffboardingCommandAnsweredData };
 
 export const offboardingStreamId = (caseId: string): string => `offboarding-${caseId}`;
 
@@ -197,4 +230,6 @@ export const offboardingEventSpecs: EventSpec[] = [
   { type: 'OffboardingStepFailed', versions: { 1: offboardingStepFailedV1 } },
   { type: 'OffboardingNeedsAttention', versions: { 1: offboardingNeedsAttentionV1 } },
   { type: 'OffboardingStepRetried', versions: { 1: offboardingStepRetriedV1 } },
+  { type: 'OffboardingStepStarted', versions: { 1: offboardingStepStartedV1 } },
+  { type: 'OffboardingCommandAnswered', versions: { 1: offboardingCommandAnsweredV1 } },
 ];
