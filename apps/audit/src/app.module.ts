@@ -1,6 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { eventRegistry } from '@warden/contracts';
 import { PlatformModule, PolicyClientModule } from '@warden/platform';
+import { ActivityCommandConsumer } from './activity/activity-command.consumer';
 import { ActivityController } from './activity/activity.controller';
 import { ActivityService } from './activity/activity.service';
 import { CheckpointController } from './checkpoints/checkpoint.controller';
@@ -47,6 +48,8 @@ export class AppModule {
         VerificationService,
         SearchService,
         ActivityService,
+        // Answers offboarding's CompileUserActivity on the audit's commands topic.
+        ActivityCommandConsumer,
         ReportService,
       ],
     };

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { quoteSchema } from '@warden/event-store';
 import { CONFIG } from '@warden/platform';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import type { AuditConfig } from '../core/config';
 import { toItem, type TrailItem, type TrailRow } from '../search/trail-query.util';
 import { summarizeActivity, type UserActivitySummary } from './activity-summary.util';
@@ -56,9 +56,10 @@ export class ActivityService {
     this.s = quoteSchema(config.AUDIT_DB_SCHEMA);
   }
 
-  async userActivity(userId: string, days: number, now = new Date()): Promise<UserActivity> {
+  /** `manager`: read in that transaction (a consumed command's inbox transaction) instead of the pool. */
+  async userActivity(userId: string, days: number, now = new Date(), manager?: EntityManager): Promise<UserActivity> {
     const from = new Date(now.getTime() - days * 86_400_000);
-    const rows: TrailRow[] = await this.dataSource.query(
+    const rows: TrailRow[] = await (manager ?? this.dataSource).query(
       `SELECT position, topic, indexed_at, occurred_at, envelope FROM ${this.s}.trail
        WHERE (actor_id = $1 OR user_id = $1) AND occurred_at >= $2 AND occurred_at <= $3
        ORDER BY occurred_at DESC, position DESC LIMIT $4`,

@@ -1,5 +1,5 @@
 import type { EventEnvelope } from '@warden/contracts';
-import { FULLY_MASKED, maskValue, type FieldLevel, type Policy } from '@warden/security';
+import { FIELD_LEVELS, FULLY_MASKED, maskValue, type FieldLevel, type Policy } from '@warden/security';
 
 /**
  * What a reader of the trail may see is decided by the policy, like every field in Warden: the
@@ -12,6 +12,11 @@ import { FULLY_MASKED, maskValue, type FieldLevel, type Policy } from '@warden/s
  * - `deviceId`: `actor.deviceId`;
  * - `geo`: `data.geo` (country, city and network of a login) and `actor.geo` (where the request
  *   that caused an event came from).
+ *
+ * The audit's own `UserActivityCompiled` (its answer to offboarding's `CompileUserActivity`, indexed
+ * from `warden.audit.events.v1` like every event) copies a user's logins into `data.summary`: each
+ * login's `ip`, `userAgent`, `deviceId` and `geo`, the distinct addresses, devices and countries,
+ * and the address of each download are lowered at the same levels (`maskActivitySummary`).
  *
  * With the default roles (libs/security), auditors and security officers read them in clear
  * (their `view-audit` rule lists no fields); an administrator, whom the audit API lets search but
@@ -49,6 +54,58 @@ const maskGeo = (geo: Geo): Geo => ({ country: geo.country ?? null, city: null, 
 const at = <T>(level: FieldLevel, value: T | null, mask: (v: T) => unknown): unknown =>
   value === null || value === undefined || level === 'clear' ? value : level === 'masked' ? mask(value) : null;
 
+type Obj = Record<string, unknown>;
+const isObject = (value: unknown): value is Obj => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** The lower of two levels (`none` < `masked` < `clear`). */
+const lower = (a: FieldLevel, b: FieldLevel): FieldLevel => (FIELD_LEVELS.indexOf(a) <= FIELD_LEVELS.indexOf(b) ? a : b);
+
+const maskUserAgent = (v: unknown) => maskValue('userAgent', v);
+const maskDeviceId = (v: unknown) => maskValue('deviceId', v);
+const lowerGeo = (level: FieldLevel, geo: unknown): unknown =>
+  level === 'clear' || !isObject(geo) ? geo : level === 'masked' ? maskGeo(geo as Geo) : null;
+
+/** A list of values at `level`: each masked, or the list removed (`null`) at `none`. */
+const lowerList = (level: FieldLevel, list: unknown, mask: (v: unknown) => unknown): unknown =>
+  !Array.isArray(list) || level === 'clear' ? list : level === 'masked' ? list.map(mask) : null;
+
+/** The fields of `item` that are present, each set to `change(value)`; the item's shape is kept. */
+const lowerFields = (item: unknown, changes: Record<string, (value: unknown) => unknown>): unknown => {
+  if (!isObject(item)) return item;
+  const copy: Obj = { ...item };
+  for (const [field, change] of Object.entries(changes)) if (field in copy) copy[field] = change(copy[field]);
+  return copy;
+};
+
+/**
+ * The summary of a `UserActivityCompiled` at the reader's levels: `logins.items[*]` `ip`,
+ * `userAgent`, `deviceId`, `geo` like the envelope's fields; `logins.distinctIps` at the `ip` level,
+ * `logins.distinctDevices` (device ids, else user agents) at the lower of `deviceId` and
+ * `userAgent`, `logins.countries` removed at geo `none` (kept at `masked`, which keeps the country);
+ * `downloads.items[*].ip` at the `ip` level. Anything not shaped as expected is left as it is.
+ */
+export function maskActivitySummary(summary: Obj, levels: TrailFieldLevels): Obj {
+  const ip = (v: unknown) => at(levels.ip, v, maskIp);
+  const login = {
+    ip,
+    userAgent: (v: unknown) => at(levels.userAgent, v, maskUserAgent),
+    deviceId: (v: unknown) => at(levels.deviceId, v, maskDeviceId),
+    geo: (v: unknown) => lowerGeo(levels.geo, v),
+  };
+  const eachItem = (changes: Record<string, (value: unknown) => unknown>) => (items: unknown) =>
+    Array.isArray(items) ? items.map((item) => lowerFields(item, changes)) : items;
+  return lowerFields(summary, {
+    logins: (logins) =>
+      lowerFields(logins, {
+        items: eachItem(login),
+        distinctIps: (list) => lowerList(levels.ip, list, maskIp),
+        distinctDevices: (list) => lowerList(lower(levels.deviceId, levels.userAgent), list, maskDeviceId),
+        countries: (list) => (levels.geo === 'none' && Array.isArray(list) ? null : list),
+      }),
+    downloads: (downloads) => lowerFields(downloads, { items: eachItem({ ip }) }),
+  }) as Obj;
+}
+
 /**
  * The event as this reader may see it. Unchanged (the very object) when every level is `clear`;
  * otherwise a copy with each field at its level (`none`: `null`). A copy no longer matches its
@@ -65,10 +122,11 @@ export function maskEvent(event: EventEnvelope, levels: TrailFieldLevels): Event
     ...('geo' in event.actor ? { geo: at(levels.geo, event.actor.geo ?? null, (v) => maskGeo(v as Geo)) as typeof event.actor.geo } : {}),
   };
   const geo = (event.data as { geo?: unknown }).geo;
-  const data =
+  let data =
     geo && typeof geo === 'object' && levels.geo !== 'clear'
       ? { ...event.data, geo: levels.geo === 'masked' ? maskGeo(geo as Geo) : null }
       : event.data;
+  if (event.type === 'UserActivityCompiled' && isObject(data.summary)) data = { ...data, summary: maskActivitySummary(data.summary, levels) };
   return { ...event, actor, data };
 }
 
