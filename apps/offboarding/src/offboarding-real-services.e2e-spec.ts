@@ -44,7 +44,7 @@ describe('offboarding with the real authorization, customer-records, exports and
 
   beforeAll(async () => {
     const launching = Date.now();
-    stack = await RealStack.launch('e2e_offb_real', { exports: true });
+    stack = await RealStack.launch('e2e_offb_real');
     process.stdout.write(`offboarding e2e (real services): five apps launched in ${((Date.now() - launching) / 1000).toFixed(1)} s\n`);
     team = await stack.createTeam();
     const hr = await stack.createUser(['hr'], null);
@@ -73,7 +73,7 @@ describe('offboarding with the real authorization, customer-records, exports and
     const everyService = () => [
       { service: 'authorization', url: stack.authorization.url, path: '/v1/roles' },
       { service: 'customer-records', url: stack.customers.url, path: '/v1/customers?limit=1' },
-      { service: 'exports', url: stack.exports?.url ?? '', path: '/v1/exports' },
+      { service: 'exports', url: stack.exports.url, path: '/v1/exports' },
       { service: 'audit', url: stack.audit.url, path: `/v1/audit/users/${leaver.id}/activity?days=1` },
       { service: 'offboarding', url: stack.offboarding.url, path: '/v1/offboardings' },
     ];
@@ -85,7 +85,7 @@ describe('offboarding with the real authorization, customer-records, exports and
       leaverToken = await stack.login(leaver, LEAVER_IP);
       await stack.importCustomers(leaverToken, CUSTOMERS);
       lap(`${CUSTOMERS} customers imported`);
-      const exportsUrl = stack.exports?.url ?? '';
+      const exportsUrl = stack.exports.url;
       const asLeaver = <T>(url: string, path: string, body?: unknown) => callApp<T>(url, path, { token: leaverToken, body });
 
       // Customers the leaver looked at (CustomerViewed, for the report).
@@ -183,7 +183,7 @@ describe('offboarding with the real authorization, customer-records, exports and
     });
 
     it('cancels both exports and voids the download link', async () => {
-      const exportsUrl = stack.exports?.url ?? '';
+      const exportsUrl = stack.exports.url;
       await expectEventually(
         async () => {
           const stored = await stack.query<{ export_id: string; status: string }>(

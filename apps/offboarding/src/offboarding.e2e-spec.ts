@@ -21,21 +21,34 @@ import type { DataSource } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import { auditActivityAnswer } from './test/audit-activity.fixture';
 import { DirectoryStub } from './test/directory-stub';
+import { StepResponder } from './test/step-responder';
 import { TransferResponder } from './test/transfer-responder';
 
 const SECRET = randomBytes(24).toString('hex');
 const CUSTOMERS = 10_000;
 
+type Step = {
+  step: string;
+  status: string;
+  attempts: number;
+  lastError: string | null;
+  nextAttemptAt: string | null;
+  startedAt: string | null;
+  completedAt: string | null;
+  counts: Record<string, unknown>;
+};
 type Case = {
   id: string;
   status: string;
+  requestedAt: string;
   tookEffectAt: string | null;
+  completedAt: string | null;
   attention: { step: string; reason: string } | null;
-  steps: Array<{ step: string; status: string; attempts: number; lastError: string | null; counts: Record<string, unknown> }>;
+  steps: Step[];
   report: { links: Record<string, string> } | null;
 };
 
-describe('offboarding (running app; authorization, audit and customer-records STUBBED for the failure paths)', () => {
+describe('offboarding (running app; authorization, exports, audit and customer-records STUBBED for the failure paths)', () => {
   const schema = uniqueName('e2e_offboarding');
   const prefix = uniqueTopicPrefix('e2e-offb');
   let port = 0;
@@ -43,6 +56,7 @@ describe('offboarding (running app; authorization, audit and customer-records ST
   let issuer: TestTokenIssuer;
   let stub: DirectoryStub;
   let responder: TransferResponder;
+  let receivers: StepResponder;
   let kafka: Kafka;
   let inspector: DataSource;
   let hrToken = '';
@@ -93,6 +107,9 @@ describe('offboarding (running app; authorization, audit and customer-records ST
       `${prefix}${Topics.events('exports')}`,
       `${prefix}${Topics.events('authorization')}`,
     ]);
+    receivers = new StepResponder(kafka, prefix, stub);
+    await createTopics(kafka, [...receivers.topics, `${prefix}${Topics.events('audit')}`]);
+    await receivers.start();
     responder = new TransferResponder(kafka, prefix, () => CUSTOMERS);
     await responder.start();
     env = {
@@ -104,7 +121,6 @@ describe('offboarding (running app; authorization, audit and customer-records ST
       KAFKA_BROKERS: e.kafkaBrokers.join(','),
       AUTH_JWKS_URL: issuer.jwksUrl,
       AUTHORIZATION_URL: stub.url,
-      AUDIT_URL: stub.url,
       SERVICE_CLIENT_SECRET: SECRET,
       OFFBOARDING_SAGA_POLL_MS: '200',
       OFFBOARDING_MAX_ATTEMPTS: '3',
@@ -118,16 +134,19 @@ describe('offboarding (running app; authorization, audit and customer-records ST
 
   // A failed test must not leave a failing dependency behind for the next one.
   afterEach(() => {
-    stub.failFreeze = false;
-    stub.failAudit = false;
+    receivers.failFreeze = false;
+    receivers.failAudit = false;
+    receivers.holdFreeze = null;
+    receivers.holdActivity = null;
     stub.failCancelDeparture = false;
-    stub.holdFreeze = null;
     responder.paused = false;
+    responder.holdMidway = null;
   });
 
   afterAll(async () => {
     await app?.stop();
     await responder?.stop();
+    await receivers?.stop();
     await stub?.stop();
     await issuer?.stop();
     await dropTestSchema(inspector, schema);
@@ -165,6 +184,22 @@ describe('offboarding (running app; authorization, audit and customer-records ST
       expect(steps.handover).toMatchObject({ status: 'done', counts: { customersTransferred: CUSTOMERS, done: CUSTOMERS, total: CUSTOMERS } });
       expect(steps.report).toMatchObject({ status: 'done', counts: { logins: 2, customersViewed: 2, reveals: 1, exports: 1, downloads: 1, alerts: 1 } });
       expect(steps.markDeparting.status).toBe('skipped');
+      // Every step's timestamps, in order: requested ≤ took effect ≤ each step's start ≤ its end ≤ the next step's start ≤ completed.
+      const ms = (at: string | null) => {
+        expect(at).toEqual(expect.any(String));
+        return Date.parse(at ?? '');
+      };
+      let previous = ms(done.requestedAt);
+      expect(ms(done.tookEffectAt)).toBeGreaterThanOrEqual(previous);
+      previous = ms(done.tookEffectAt);
+      for (const step of [steps.freeze, steps.handover, steps.report]) {
+        expect(step).toMatchObject({ attempts: 0, lastError: null, nextAttemptAt: null });
+        expect(ms(step.startedAt)).toBeGreaterThanOrEqual(previous);
+        expect(ms(step.completedAt)).toBeGreaterThanOrEqual(ms(step.startedAt));
+        previous = ms(step.completedAt);
+      }
+      expect(ms(done.completedAt)).toBeGreaterThanOrEqual(previous);
+      expect(steps.markDeparting).toMatchObject({ startedAt: null, completedAt: null });
 
       const commands = responder.commands.filter((c) => c.correlationId === id);
       expect(commands[0]).toMatchObject({ type: 'TransferCustomers', data: { fromUserId: leaver, toUserId: successor } });
@@ -179,7 +214,11 @@ describe('offboarding (running app; authorization, audit and customer-records ST
       const html = await (await call('GET', `/v1/offboardings/${id}/report?format=html`)).text();
       expect(html).toContain('&lt;b&gt;call back&lt;/b&gt;');
       expect(html).not.toContain('<b>call back</b>');
-      expect(stub.callsTo(/activity\?days=90/)).toBe(1);
+      // Each step a command on Kafka, answered once.
+      expect(receivers.commandsOf('FreezeUserAccess', leaver)).toHaveLength(1);
+      expect(receivers.commandsOf('CancelUserExports', leaver)).toHaveLength(1);
+      expect(receivers.commandsOf('CompileUserActivity', leaver)).toEqual([expect.objectContaining({ correlationId: id, data: { userId: leaver, days: 90 } })]);
+      expect(receivers.commandsOf('MarkUserDeparting', leaver)).toHaveLength(0);
 
       const messages = await readTopic(kafka, `${prefix}${Topics.events('offboarding')}`, {
         until: (read) => read.some((m) => m.key === `offboarding-${id}` && m.value.includes('"OffboardingCompleted"')),
@@ -272,43 +311,61 @@ describe('offboarding (running app; authorization, audit and customer-records ST
   describe('SIGKILL in the middle of each step', () => {
     it('still completes, with one freeze effect, one transfer command id and one report', async () => {
       const leaver = user();
-      let release: () => void = () => undefined;
-      stub.holdFreeze = new Promise<void>((resolve) => {
-        release = resolve;
-      });
+      const hold = () => {
+        let release: () => void = () => undefined;
+        const held = new Promise<void>((resolve) => {
+          release = resolve;
+        });
+        return { held, release: () => release() };
+      };
+      const relaunch = async () => {
+        await app.kill();
+        app = await launch();
+      };
+      const freeze = hold();
+      receivers.holdFreeze = freeze.held;
       const id = await start({ userId: leaver, successorId: user() });
-      await expectEventually(() => expect(stub.callsTo(new RegExp(`POST /v1/users/${leaver}/freeze`))).toBeGreaterThan(0));
-      await app.kill(); // during the freeze
-      release();
-      stub.holdFreeze = null;
-      responder.paused = true;
+      await expectEventually(() => expect(receivers.commandsOf('FreezeUserAccess', leaver).length).toBeGreaterThan(0), { timeoutMs: 30_000 });
+      // 1. During the freeze: its answer lands while no offboarding process runs.
+      const midway = hold();
+      responder.holdMidway = midway.held;
+      await app.kill();
+      freeze.release();
+      receivers.holdFreeze = null;
       app = await launch();
-      await expectEventually(() => expect(responder.commands.some((c) => c.correlationId === id)).toBe(true), { timeoutMs: 30_000 });
-      await app.kill(); // during the hand-over (no answer yet)
-      stub.failAudit = true;
-      responder.paused = false;
-      app = await launch();
-      // The new instance waits for Kafka to give it the dead one's partitions (session timeout 30 s).
-      await expectEventually(async () => expect((await getCase(id)).steps.find((s) => s.step === 'report')?.attempts).toBeGreaterThan(0), {
+      // 2. In the middle of the hand-over: half its batches recorded (the new instance first waits for
+      // Kafka to give it the dead one's partitions: session timeout 30 s).
+      const progressed = async () => {
+        const c = await getCase(id);
+        const handover = c.steps.find((s) => s.step === 'handover');
+        return Number(handover?.counts.done ?? 0);
+      };
+      await expectEventually(async () => expect(await progressed()).toBeGreaterThan(0), { timeoutMs: 150_000, intervalMs: 250 });
+      expect(await progressed()).toBeLessThan(CUSTOMERS);
+      const report = hold();
+      receivers.holdActivity = report.held;
+      await relaunch();
+      midway.release();
+      responder.holdMidway = null;
+      // 3. During the report: audit's answer held, then landing while no offboarding process runs.
+      await expectEventually(() => expect(receivers.commandsOf('CompileUserActivity', leaver).length).toBeGreaterThan(0), {
         timeoutMs: 150_000,
         intervalMs: 250,
       }).catch(async (error: Error) => {
         throw new Error(`${error.message}\ncase: ${JSON.stringify(await getCase(id))}\n--- offboarding output ---\n${app.output()}`);
       });
-      await app.kill(); // during the report (audit failing)
-      stub.failAudit = false;
+      await app.kill();
+      report.release();
+      receivers.holdActivity = null;
       app = await launch();
-      // The report may have used up its attempts while the audit failed: a person retries it.
-      if ((await getCase(id)).status === 'needs_attention') expect((await call('POST', `/v1/offboardings/${id}/retry`)).status).toBe(200);
-      const done = await until(id, 'completed', 120_000);
+      const done = await until(id, 'completed', 150_000);
 
-      const steps = Object.fromEntries(done.steps.map((s) => [s.step, s]));
-      // The freeze ran twice (the first answer was lost with the process): one effect, the user frozen.
+      const byStep = Object.fromEntries(done.steps.map((s) => [s.step, s]));
       expect(stub.frozen.has(leaver)).toBe(true);
-      expect(steps.freeze.status).toBe('done');
-      // What the first freeze did, though its answer was lost: the repeat answers the same counts.
-      expect(steps.freeze.counts).toMatchObject({ sessionsRevoked: 2, grantsRevoked: 1 });
-      expect(steps.handover.counts).toMatchObject({ customersTransferred: CUSTOMERS });
+      expect(byStep.freeze.status).toBe('done');
+      expect(byStep.freeze.counts).toMatchObject({ sessionsRevoked: 2, grantsRevoked: 1 });
+      expect(byStep.handover.counts).toMatchObject({ customersTransferred: CUSTOMERS });
+      // One transfer: the same command id and transfer id however often it was sent.
       const commands = responder.commands.filter((c) => c.correlationId === id);
       expect(new Set(commands.map((c) => c.commandId)).size).toBe(1);
       expect(new Set(commands.map((c) => (c as CommandEnvelope<{ transferId: string }>).data.transferId)).size).toBe(1);
@@ -318,6 +375,12 @@ describe('offboarding (running app; authorization, audit and customer-records ST
       );
       const count = Object.fromEntries(types.map((t) => [t.type, Number(t.n)]));
       expect(count).toMatchObject({ AccessFrozen: 1, HandoverStarted: 1, HandoverCompleted: 1, ReportGenerated: 1, OffboardingCompleted: 1 });
+      // Progress only ever moved forward.
+      const progress: Array<{ done: number }> = await inspector.query(
+        `SELECT (data->>'done')::int AS done FROM "${schema}".events WHERE stream_id = $1 AND type = 'HandoverProgressed' ORDER BY stream_version`,
+        [`offboarding-${id}`],
+      );
+      expect(progress.map((p) => p.done)).toEqual([...progress.map((p) => p.done)].sort((a, b) => a - b));
       const reports: unknown[] = await inspector.query(`SELECT 1 FROM "${schema}".offboarding_reports WHERE case_id = $1`, [id]);
       expect(reports).toHaveLength(1);
     }, 600_000);
@@ -325,25 +388,41 @@ describe('offboarding (running app; authorization, audit and customer-records ST
 
   describe('a step that keeps failing', () => {
     it('puts the case in needs_attention with the reason; a retry resumes it', async () => {
-      stub.failFreeze = true;
+      receivers.failFreeze = true;
       const id = await start({ userId: user(), successorId: user() });
       const stuck = await until(id, 'needs_attention', 60_000);
-      expect(stuck.attention).toMatchObject({ step: 'freeze', reason: expect.stringMatching(/authorization answered 503/) });
-      expect(stuck.steps.find((s) => s.step === 'freeze')).toMatchObject({ status: 'needs_attention', attempts: 3 });
-      expect((await call('GET', '/v1/offboardings?status=needs_attention')).status).toBe(200);
-      stub.failFreeze = false;
+      expect(stuck.attention).toMatchObject({ step: 'freeze', reason: expect.stringMatching(/FreezeUserAccess refused \(SERVICE_UNAVAILABLE\)/) });
+      const freeze = stuck.steps.find((s) => s.step === 'freeze');
+      expect(freeze).toMatchObject({ status: 'needs_attention', attempts: 3, nextAttemptAt: null, completedAt: null });
+      expect(freeze?.lastError).toMatch(/FreezeUserAccess refused \(SERVICE_UNAVAILABLE\)/);
+      expect(Date.parse(freeze?.startedAt ?? '')).toBeGreaterThanOrEqual(Date.parse(stuck.tookEffectAt ?? ''));
+      expect(stuck.steps.find((s) => s.step === 'handover')).toMatchObject({ status: 'pending', startedAt: null });
+      // The list filters by status: the case is among those needing attention, not among the others.
+      const listed = async (status: string) =>
+        ((await (await call('GET', `/v1/offboardings?status=${status}&limit=200`)).json()) as { items: Array<{ id: string; status: string }> }).items;
+      const attention = await listed('needs_attention');
+      expect(attention.map((c) => c.id)).toContain(id);
+      expect(new Set(attention.map((c) => c.status))).toEqual(new Set(['needs_attention']));
+      expect((await listed('in_progress')).map((c) => c.id)).not.toContain(id);
+      expect((await call('GET', '/v1/offboardings?status=stuck')).status).toBe(400);
+      receivers.failFreeze = false;
       const retried = await call('POST', `/v1/offboardings/${id}/retry`);
       expect(retried.status).toBe(200);
-      await until(id, 'completed');
+      const done = await until(id, 'completed');
+      // The step's record after the retry: done, its count fresh, nothing scheduled; the last error kept as its history.
+      const frozen = done.steps.find((s) => s.step === 'freeze');
+      expect(frozen).toMatchObject({ status: 'done', attempts: 0, nextAttemptAt: null, lastError: freeze?.lastError });
+      expect(Date.parse(frozen?.completedAt ?? '')).toBeGreaterThanOrEqual(Date.parse(frozen?.startedAt ?? ''));
+      expect((await listed('completed')).map((c) => c.id)).toContain(id);
+      expect((await listed('needs_attention')).map((c) => c.id)).not.toContain(id);
       const again = await call('POST', `/v1/offboardings/${id}/retry`);
       expect(again.status).toBe(409);
     });
   });
 
   describe('the identity provider', () => {
-    it('starts a case from UserDeprovisioned with the manager as successor', async () => {
-      const manager = user();
-      const leaver = user({ managerId: manager });
+    /** The identity provider deprovisions `leaver` (the message delivered twice). */
+    const deprovision = async (leaver: string) => {
       const producer = testProducer(kafka);
       await producer.connect();
       const body = {
@@ -362,6 +441,12 @@ describe('offboarding (running app; authorization, audit and customer-records ST
       const message = { key: body.streamId, value: JSON.stringify(envelope) };
       await producer.send({ topic: `${prefix}${Topics.events('authorization')}`, acks: -1, messages: [message, message] });
       await producer.disconnect();
+    };
+
+    it('starts a case from UserDeprovisioned with the manager as successor', async () => {
+      const manager = user();
+      const leaver = user({ managerId: manager });
+      await deprovision(leaver);
       const found = await expectEventually(
         async () => {
           const page = (await (await call('GET', `/v1/offboardings?userId=${leaver}`)).json()) as { items: Array<{ id: string; source: string }> };
@@ -375,6 +460,31 @@ describe('offboarding (running app; authorization, audit and customer-records ST
       await until(found.id, 'completed');
       const command = responder.commands.find((c) => c.correlationId === found.id);
       expect(command?.data).toMatchObject({ fromUserId: leaver, toUserId: manager });
+    });
+
+    it('hands the book to the successor pool when policy names one, not to the manager', async () => {
+      const pool = randomUUID();
+      stub.teams.push({ id: pool, parentId: null });
+      const members = [user({ teamId: pool }), user({ teamId: pool })];
+      user({ teamId: pool, status: 'disabled' }); // not a successor
+      await app.kill();
+      app = await launchApp('offboarding', { port, env: { ...env, OFFBOARDING_SCIM_SUCCESSOR_POOL_ID: pool }, readyTimeoutMs: 90_000 });
+      const manager = user();
+      const leaver = user({ managerId: manager });
+      await deprovision(leaver);
+      const found = await expectEventually(
+        async () => {
+          const page = (await (await call('GET', `/v1/offboardings?userId=${leaver}`)).json()) as { items: Array<{ id: string }> };
+          expect(page.items).toHaveLength(1);
+          return page.items[0];
+        },
+        { timeoutMs: 60_000 },
+      );
+      const done = await until(found.id, 'completed');
+      expect(done).toMatchObject({ source: 'scim', successorPoolId: pool });
+      const command = responder.commands.find((c) => c.correlationId === found.id);
+      expect(command?.data).toMatchObject({ fromUserId: leaver, toUserId: null });
+      expect([...((command?.data as { toPoolUserIds: string[] }).toPoolUserIds ?? [])].sort()).toEqual([...members].sort());
     });
   });
 });

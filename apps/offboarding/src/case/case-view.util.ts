@@ -91,6 +91,7 @@ export function caseView(envelopes: readonly EventEnvelope[], exportsCancelled =
         break;
       case 'UserMarkedDepartingRecorded':
         Object.assign(step('markDeparting'), { status: 'done', completedAt: at, nextAttemptAt: null });
+        delete step('markDeparting').counts.awaiting;
         break;
       case 'OffboardingTookEffect':
         view.status = 'in_progress';
@@ -159,6 +160,20 @@ export function caseView(envelopes: readonly EventEnvelope[], exportsCancelled =
         view.attention = null;
         Object.assign(step(event.data.step), { status: 'in_progress', attempts: 0 });
         break;
+      case 'OffboardingStepStarted': {
+        const current = step(event.data.step);
+        Object.assign(current, { status: current.status === 'retrying' ? 'retrying' : 'in_progress', startedAt: current.startedAt ?? at });
+        current.counts.awaiting = event.data.commands.map((c) => c.command).join(', ');
+        break;
+      }
+      case 'OffboardingCommandAnswered': {
+        const current = step(event.data.step);
+        const awaiting = String(current.counts.awaiting ?? '')
+          .split(', ')
+          .filter((name) => name && name !== event.data.command);
+        current.counts.awaiting = awaiting.length ? awaiting.join(', ') : null;
+        break;
+      }
       default: {
         const unknown: never = event;
         throw new Error(`case view: unhandled event ${(unknown as OffboardingEvent).type}`);

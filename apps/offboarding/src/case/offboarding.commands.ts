@@ -1,4 +1,4 @@
-import type { LeaverReportSummary, OffboardingRequestedData, OffboardingStep } from '@warden/contracts';
+import type { LeaverReportSummary, OffboardingRequestedData, OffboardingStep, OffboardingStepCommand } from '@warden/contracts';
 
 /**
  * Commands on a case. Time (`now`) and ids arrive in the command: the decider reads no clock and
@@ -8,9 +8,15 @@ export type RequestOffboarding = { type: 'RequestOffboarding'; data: Offboarding
 export type RecordDepartingMarked = { type: 'RecordDepartingMarked' };
 /** `early`: the identity provider deprovisioned the user, so a scheduled case takes effect now. */
 export type TakeEffect = { type: 'TakeEffect'; now: string; early?: boolean };
-export type RecordAccessFrozen = {
-  type: 'RecordAccessFrozen';
-  data: { sessionsRevoked: number; grantsRevoked: number; exportsCommandId: string };
+/** The saga sent a step's commands (mark departing, freeze, report) and waits until `answerBy`. */
+export type StartStep = {
+  type: 'StartStep';
+  data: { step: OffboardingStep; commands: Array<{ commandId: string; command: OffboardingStepCommand }>; answerBy: string };
+};
+/** An answer (`CommandCompleted`) to one of the freeze's commands. */
+export type RecordFreezeAnswer = {
+  type: 'RecordFreezeAnswer';
+  data: { commandId: string; command: 'FreezeUserAccess' | 'CancelUserExports'; outcome: Record<string, string | number | boolean | null> };
 };
 export type StartHandover = {
   type: 'StartHandover';
@@ -41,7 +47,8 @@ export type OffboardingCommand =
   | RequestOffboarding
   | RecordDepartingMarked
   | TakeEffect
-  | RecordAccessFrozen
+  | StartStep
+  | RecordFreezeAnswer
   | StartHandover
   | RecordHandoverProgress
   | CompleteHandover

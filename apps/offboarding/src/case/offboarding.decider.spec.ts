@@ -181,19 +181,87 @@ describe('Offboarding case', () => {
       expect(at(reportedCase)).toBe('complete');
     });
 
-    it('records the freeze once', () => {
-      given(effectiveCase)
-        .when({ type: 'RecordAccessFrozen', data: { sessionsRevoked: 2, grantsRevoked: 1, exportsCommandId } })
-        .then([frozen]);
-      given(frozenCase)
-        .when({ type: 'RecordAccessFrozen', data: { sessionsRevoked: 0, grantsRevoked: 0, exportsCommandId } })
-        .then([]);
+    const freezeCommandId = '01940000-0000-7000-8000-0000000000e3';
+    const answer = (command: 'FreezeUserAccess' | 'CancelUserExports', outcome: Record<string, number | boolean>): OffboardingCommand => ({
+      type: 'RecordFreezeAnswer',
+      data: { commandId: command === 'FreezeUserAccess' ? freezeCommandId : exportsCommandId, command, outcome },
+    });
+    const answered = (command: 'FreezeUserAccess' | 'CancelUserExports', outcome: Record<string, number | boolean>): OffboardingEvent => ({
+      type: 'OffboardingCommandAnswered',
+      data: { caseId, step: 'freeze', commandId: command === 'FreezeUserAccess' ? freezeCommandId : exportsCommandId, command, outcome },
+    });
+    const freezeStarted: OffboardingEvent = {
+      type: 'OffboardingStepStarted',
+      data: {
+        caseId,
+        step: 'freeze',
+        commands: [
+          { commandId: freezeCommandId, command: 'FreezeUserAccess' },
+          { commandId: exportsCommandId, command: 'CancelUserExports' },
+        ],
+        answerBy: LATER,
+      },
+    };
+    const startFreeze: OffboardingCommand = {
+      type: 'StartStep',
+      data: { step: 'freeze', commands: (freezeStarted.data as { commands: Array<{ commandId: string; command: 'FreezeUserAccess' }> }).commands, answerBy: LATER },
+    };
+    const authz = { sessionsRevoked: 2, grantsRevoked: 1, alreadyFrozen: false };
+
+    it('starts the freeze once, when the case took effect', () => {
+      given(effectiveCase).when(startFreeze).then([freezeStarted]);
+      given([...effectiveCase, freezeStarted]).when(startFreeze).then([]);
+      given(scheduledCase).when(startFreeze).then([]);
+      // After a failed attempt the step is started again.
+      given([...effectiveCase, freezeStarted, failed('freeze', 1)]).when(startFreeze).then([freezeStarted]);
+    });
+
+    it('is frozen once both the authorization and the exports service answered, in either order', () => {
+      given([...effectiveCase, freezeStarted]).when(answer('FreezeUserAccess', authz)).then([answered('FreezeUserAccess', authz)]);
+      given([...effectiveCase, freezeStarted, answered('FreezeUserAccess', authz)])
+        .when(answer('CancelUserExports', { cancelled: 1 }))
+        .then([answered('CancelUserExports', { cancelled: 1 }), frozen]);
+      given([...effectiveCase, freezeStarted, answered('CancelUserExports', { cancelled: 0 })])
+        .when(answer('FreezeUserAccess', authz))
+        .then([answered('FreezeUserAccess', authz), frozen]);
+      expect(nextAction(open(given([...effectiveCase, freezeStarted, answered('FreezeUserAccess', authz)]).state))).toBe('freeze');
+    });
+
+    it('takes the first answer of each command and ignores answers once frozen', () => {
+      const half = [...effectiveCase, freezeStarted, answered('FreezeUserAccess', authz)];
+      given(half).when(answer('FreezeUserAccess', { sessionsRevoked: 0, grantsRevoked: 0, alreadyFrozen: true })).then([]);
+      given(frozenCase).when(answer('CancelUserExports', { cancelled: 0 })).then([]);
     });
 
     it('does not freeze before the case took effect', () => {
-      given(scheduledCase)
-        .when({ type: 'RecordAccessFrozen', data: { sessionsRevoked: 0, grantsRevoked: 0, exportsCommandId } })
-        .then([]);
+      given(scheduledCase).when(answer('FreezeUserAccess', authz)).then([]);
+    });
+
+    it('counts only numbers it understands from the answer', () => {
+      const odd = { sessionsRevoked: -3, grantsRevoked: 1.5, alreadyFrozen: false };
+      given([...effectiveCase, freezeStarted, answered('CancelUserExports', { cancelled: 0 })])
+        .when(answer('FreezeUserAccess', odd))
+        .then([
+          answered('FreezeUserAccess', odd),
+          { type: 'AccessFrozen', data: { caseId, userId, sessionsRevoked: 0, grantsRevoked: 0, exportsCommandId } },
+        ]);
+    });
+
+    it('resumes a freeze that needed attention when a late answer completes it', () => {
+      const past = [
+        ...effectiveCase,
+        freezeStarted,
+        answered('CancelUserExports', { cancelled: 0 }),
+        failed('freeze', 1),
+        { type: 'OffboardingNeedsAttention', data: { caseId, step: 'freeze', attempts: 1, reason: 'x' } } as OffboardingEvent,
+      ];
+      given(past)
+        .when(answer('FreezeUserAccess', authz))
+        .then([
+          { type: 'OffboardingStepRetried', data: { caseId, step: 'freeze', retriedBy: 'system:offboarding' } },
+          answered('FreezeUserAccess', authz),
+          frozen,
+        ]);
     });
 
     it('starts the hand-over once, after the freeze', () => {
@@ -320,8 +388,9 @@ describe('Offboarding case', () => {
       ];
       expect(given(past).state.status).toBe('needs_attention');
       given(past)
-        .when({ type: 'RecordAccessFrozen', data: { sessionsRevoked: 0, grantsRevoked: 0, exportsCommandId } })
+        .when({ type: 'StartStep', data: { step: 'freeze', commands: [{ commandId, command: 'FreezeUserAccess' }], answerBy: LATER } })
         .then([]);
+      given(past).when(failure('freeze')).then([]);
     });
   });
 

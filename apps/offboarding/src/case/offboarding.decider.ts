@@ -3,6 +3,7 @@ import type {
   OffboardingEvent,
   OffboardingRequestedData,
   OffboardingStep,
+  OffboardingStepCommand,
 } from '@warden/contracts';
 import type { OffboardingCommand } from './offboarding.commands';
 import { OffboardingError, OffboardingErrorCode } from './offboarding.exception';
@@ -20,6 +21,10 @@ export type CaseState =
       effective: boolean;
       tookEffectAt: string | null;
       departingMarked: boolean;
+      /** The step whose commands were sent and are awaited (null once answered, failed or retried). */
+      started: { step: OffboardingStep; commands: Array<{ commandId: string; command: OffboardingStepCommand }>; answerBy: string } | null;
+      /** Answers received so far to the freeze's commands, by command. */
+      freezeAnswers: Partial<Record<'FreezeUserAccess' | 'CancelUserExports', { commandId: string; outcome: Record<string, string | number | boolean | null> }>>;
       freeze: { sessionsRevoked: number; grantsRevoked: number; exportsCommandId: string } | null;
       handover: {
         transferId: string;
@@ -77,16 +82,22 @@ export const departureCancelReason = (caseId: string): string => `offboarding:${
 export const ANSWER_RESUMES_STEP = 'system:offboarding';
 
 /**
- * An answer of customer-records that arrives after the hand-over was given up on (its silence
- * counted as failed attempts until the case needed attention: a slow transfer, or this service's
- * consumer waiting for its partitions after a crash) proves the step is alive: the case resumes
- * (recorded as a retry by the system, before the answer's event) instead of staying in
- * `needs_attention` with the step done and nothing left for the saga to do.
+ * An answer that arrives after its step was given up on (its silence counted as failed attempts
+ * until the case needed attention: a slow receiver, or this service's consumer waiting for its
+ * partitions after a crash) proves the step is alive: the case resumes (recorded as a retry by the
+ * system, before the answer's event) instead of staying in `needs_attention` with the step done
+ * and nothing left for the saga to do.
  */
-function resumeHandover(s: OpenCase): OffboardingEvent[] {
-  if (s.status !== 'needs_attention' || s.attention?.step !== 'handover') return [];
-  return [{ type: 'OffboardingStepRetried', data: { caseId: s.request.caseId, step: 'handover', retriedBy: ANSWER_RESUMES_STEP } }];
+function resumeStep(s: OpenCase, step: OffboardingStep): OffboardingEvent[] {
+  if (s.status !== 'needs_attention' || s.attention?.step !== step) return [];
+  return [{ type: 'OffboardingStepRetried', data: { caseId: s.request.caseId, step, retriedBy: ANSWER_RESUMES_STEP } }];
 }
+
+/** The saga, or an answer to its commands, may act on the case at `step` (waiting for a person on that step included). */
+const answerMayAct = (s: OpenCase, step: OffboardingStep): boolean =>
+  (sagaMayAct(s) || (s.status === 'needs_attention' && s.attention?.step === step)) && nextAction(s) === step;
+
+const numberOf = (value: unknown): number => (typeof value === 'number' && Number.isInteger(value) && value >= 0 ? value : 0);
 
 /** Pure: what a command on a case produces, given its state. */
 export function decide(command: OffboardingCommand, state: CaseState): OffboardingEvent[] {
@@ -105,9 +116,15 @@ export function decide(command: OffboardingCommand, state: CaseState): Offboardi
     }
     case 'RecordDepartingMarked': {
       const s = open(state);
-      if (!sagaMayAct(s) || s.effective || s.departingMarked) return [];
+      if (!answerMayAct(s, 'markDeparting')) return [];
       const { caseId, userId, effectiveAt } = s.request;
-      return [{ type: 'UserMarkedDepartingRecorded', data: { caseId, userId, effectiveAt } }];
+      return [...resumeStep(s, 'markDeparting'), { type: 'UserMarkedDepartingRecorded', data: { caseId, userId, effectiveAt } }];
+    }
+    case 'StartStep': {
+      const s = open(state);
+      const { step, commands, answerBy } = command.data;
+      if (!sagaMayAct(s) || nextAction(s) !== step || s.started?.step === step) return [];
+      return [{ type: 'OffboardingStepStarted', data: { caseId: s.request.caseId, step, commands: commands.map((c) => ({ ...c })), answerBy } }];
     }
     case 'TakeEffect': {
       const s = open(state);
@@ -119,10 +136,31 @@ export function decide(command: OffboardingCommand, state: CaseState): Offboardi
       }
       return [{ type: 'OffboardingTookEffect', data: { caseId, userId, effectiveAt: command.early ? command.now : effectiveAt } }];
     }
-    case 'RecordAccessFrozen': {
+    case 'RecordFreezeAnswer': {
       const s = open(state);
-      if (!sagaMayAct(s) || !s.effective || s.freeze) return [];
-      return [{ type: 'AccessFrozen', data: { caseId: s.request.caseId, userId: s.request.userId, ...command.data } }];
+      const { commandId, command: name, outcome } = command.data;
+      // Repeated answers (a command sent again after a silence) and answers to a step done change nothing.
+      if (!answerMayAct(s, 'freeze') || s.freezeAnswers[name]) return [];
+      const { caseId, userId } = s.request;
+      const events: OffboardingEvent[] = [
+        ...resumeStep(s, 'freeze'),
+        { type: 'OffboardingCommandAnswered', data: { caseId, step: 'freeze', commandId, command: name, outcome: { ...outcome } } },
+      ];
+      const answers = { ...s.freezeAnswers, [name]: { commandId, outcome } };
+      if (answers.FreezeUserAccess && answers.CancelUserExports) {
+        const frozen = answers.FreezeUserAccess.outcome;
+        events.push({
+          type: 'AccessFrozen',
+          data: {
+            caseId,
+            userId,
+            sessionsRevoked: numberOf(frozen.sessionsRevoked),
+            grantsRevoked: numberOf(frozen.grantsRevoked),
+            exportsCommandId: answers.CancelUserExports.commandId,
+          },
+        });
+      }
+      return events;
     }
     case 'StartHandover': {
       const s = open(state);
@@ -147,20 +185,21 @@ export function decide(command: OffboardingCommand, state: CaseState): Offboardi
       if (!h || h.transferId !== command.data.transferId || h.count !== null) return [];
       if (command.data.done <= h.done && command.data.total === h.total) return [];
       if (command.data.done < h.done) return [];
-      return [...resumeHandover(s), { type: 'HandoverProgressed', data: { caseId: s.request.caseId, ...command.data } }];
+      return [...resumeStep(s, 'handover'), { type: 'HandoverProgressed', data: { caseId: s.request.caseId, ...command.data } }];
     }
     case 'CompleteHandover': {
       const s = open(state);
       const h = s.handover;
       if (!h || h.transferId !== command.data.transferId || h.count !== null) return [];
-      return [...resumeHandover(s), { type: 'HandoverCompleted', data: { caseId: s.request.caseId, ...command.data } }];
+      return [...resumeStep(s, 'handover'), { type: 'HandoverCompleted', data: { caseId: s.request.caseId, ...command.data } }];
     }
     case 'RecordReport': {
       const s = open(state);
-      if (!sagaMayAct(s) || nextAction(s) !== 'report') return [];
+      if (!answerMayAct(s, 'report')) return [];
       const { caseId, userId } = s.request;
       const { reportId, periodDays, summary, link } = command.data;
       return [
+        ...resumeStep(s, 'report'),
         { type: 'ReportGenerated', data: { caseId, userId, reportId, periodDays, summary: { ...summary } } },
         { type: 'LeaverReportReady', data: { caseId, userId, reportId, link, audience: ['hr', 'security_officer'] } },
       ];
@@ -246,6 +285,8 @@ export function evolve(state: CaseState, event: OffboardingEvent): CaseState {
       effective: false,
       tookEffectAt: null,
       departingMarked: false,
+      started: null,
+      freezeAnswers: {},
       freeze: null,
       handover: null,
       report: null,
@@ -258,12 +299,21 @@ export function evolve(state: CaseState, event: OffboardingEvent): CaseState {
     case 'OffboardingScheduled':
       return { ...state, status: 'scheduled' };
     case 'UserMarkedDepartingRecorded':
-      return { ...state, departingMarked: true, failures: null };
+      return { ...state, departingMarked: true, started: null, failures: null };
     case 'OffboardingTookEffect':
-      return { ...state, status: 'in_progress', effective: true, tookEffectAt: event.data.effectiveAt, failures: null };
+      return { ...state, status: 'in_progress', effective: true, tookEffectAt: event.data.effectiveAt, started: null, failures: null };
+    case 'OffboardingStepStarted': {
+      const { step, commands, answerBy } = event.data;
+      return { ...state, started: { step, commands: commands.map((c) => ({ ...c })), answerBy } };
+    }
+    case 'OffboardingCommandAnswered': {
+      if (event.data.command !== 'FreezeUserAccess' && event.data.command !== 'CancelUserExports') return state;
+      const answer = { commandId: event.data.commandId, outcome: { ...event.data.outcome } };
+      return { ...state, freezeAnswers: { ...state.freezeAnswers, [event.data.command]: answer } };
+    }
     case 'AccessFrozen': {
       const { sessionsRevoked, grantsRevoked, exportsCommandId } = event.data;
-      return { ...state, freeze: { sessionsRevoked, grantsRevoked, exportsCommandId }, failures: null };
+      return { ...state, freeze: { sessionsRevoked, grantsRevoked, exportsCommandId }, started: null, failures: null };
     }
     case 'HandoverStarted': {
       const { transferId, commandId, successorId, successorPoolUserIds } = event.data;
@@ -285,7 +335,7 @@ export function evolve(state: CaseState, event: OffboardingEvent): CaseState {
           }
         : state;
     case 'ReportGenerated':
-      return { ...state, report: { reportId: event.data.reportId, summary: { ...event.data.summary } }, failures: null };
+      return { ...state, report: { reportId: event.data.reportId, summary: { ...event.data.summary } }, started: null, failures: null };
     case 'LeaverReportReady':
       return state;
     case 'OffboardingCompleted':
@@ -293,7 +343,8 @@ export function evolve(state: CaseState, event: OffboardingEvent): CaseState {
     case 'OffboardingCancelled':
       return { ...state, status: 'cancelled' };
     case 'OffboardingStepFailed':
-      return { ...state, failures: { step: event.data.step, attempts: event.data.attempt, lastError: event.data.error } };
+      // The attempt is over: the next one sends the step's (unanswered) commands afresh.
+      return { ...state, started: null, failures: { step: event.data.step, attempts: event.data.attempt, lastError: event.data.error } };
     case 'OffboardingNeedsAttention':
       return {
         ...state,
@@ -301,7 +352,8 @@ export function evolve(state: CaseState, event: OffboardingEvent): CaseState {
         attention: { step: event.data.step, reason: event.data.reason, attempts: event.data.attempts },
       };
     case 'OffboardingStepRetried':
-      return { ...state, status: state.effective ? 'in_progress' : 'scheduled', attention: null, failures: null };
+      // A person's retry sends the step's commands afresh; an answer resuming the step is followed by its event.
+      return { ...state, status: state.effective ? 'in_progress' : 'scheduled', attention: null, failures: null, started: null };
     default: {
       const unknown: never = event;
       throw new Error(`unhandled event ${(unknown as OffboardingEvent).type}`);

@@ -4,7 +4,7 @@ import type { Kafka } from 'kafkajs';
 import { CONSUMER_KAFKA, consumerKafka } from '../saga/answers-lag.service';
 import { CommandPublisher } from '../saga/command.publisher';
 import type { OffboardingConfig } from './config';
-import { AuditClient, DirectoryClient } from './directory.client';
+import { DirectoryClient } from './directory.client';
 import { ServiceTokenClient } from '@warden/security';
 
 /** The other services as the offboarding service reaches them: HTTP through breakers, commands on Kafka. */
@@ -25,11 +25,6 @@ import { ServiceTokenClient } from '@warden/security';
       inject: [CONFIG, ServiceTokenClient],
       useFactory: (config: OffboardingConfig, tokens: ServiceTokenClient) => new DirectoryClient(config.AUTHORIZATION_URL, tokens),
     },
-    {
-      provide: AuditClient,
-      inject: [CONFIG, ServiceTokenClient],
-      useFactory: (config: OffboardingConfig, tokens: ServiceTokenClient) => new AuditClient(config.AUDIT_URL, tokens),
-    },
     { provide: CONSUMER_KAFKA, inject: [CONFIG], useFactory: consumerKafka },
     {
       provide: CommandPublisher,
@@ -37,6 +32,6 @@ import { ServiceTokenClient } from '@warden/security';
       useFactory: (config: OffboardingConfig, kafka: Kafka) => new CommandPublisher(kafka, config.KAFKA_TOPIC_PREFIX),
     },
   ],
-  exports: [ServiceTokenClient, DirectoryClient, AuditClient, CommandPublisher, CONSUMER_KAFKA],
+  exports: [ServiceTokenClient, DirectoryClient, CommandPublisher, CONSUMER_KAFKA],
 })
 export class ClientsModule {}

@@ -10,10 +10,10 @@ describe('offboarding config', () => {
       OFFBOARDING_PORT: 3004,
       OFFBOARDING_DB_SCHEMA: 'offboarding',
       AUTHORIZATION_URL: 'http://127.0.0.1:3001',
-      AUDIT_URL: 'http://127.0.0.1:3006',
       SERVICE_CLIENT_ID: 'offboarding',
       OFFBOARDING_MAX_ATTEMPTS: 5,
       OFFBOARDING_REPORT_DAYS: 90,
+      OFFBOARDING_ANSWER_TIMEOUT_MS: 30_000,
     });
     expect(config.OFFBOARDING_SCIM_SUCCESSOR_POOL_ID).toBeUndefined();
   });
@@ -24,7 +24,7 @@ describe('offboarding config', () => {
   });
 
   it('names a bad variable', () => {
-    expect(() => loadOffboardingConfig({ SERVICE_CLIENT_SECRET: secret, AUDIT_URL: 'ftp://x' })).toThrow(/AUDIT_URL/);
+    expect(() => loadOffboardingConfig({ SERVICE_CLIENT_SECRET: secret, AUTHORIZATION_URL: 'ftp://x' })).toThrow(/AUTHORIZATION_URL/);
     expect(() => loadOffboardingConfig({ SERVICE_CLIENT_SECRET: secret, OFFBOARDING_SCIM_SUCCESSOR_POOL_ID: 'team' })).toThrow(
       /OFFBOARDING_SCIM_SUCCESSOR_POOL_ID/,
     );

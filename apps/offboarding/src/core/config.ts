@@ -14,10 +14,8 @@ export const offboardingConfigSchema = baseConfigSchema.extend({
     .string()
     .regex(/^[a-z_][a-z0-9_]*$/)
     .default('offboarding'),
-  /** The authorization service: users, teams, departing, freeze, service tokens. */
+  /** The authorization service: users, teams, clearing a departing mark, service tokens. */
   AUTHORIZATION_URL: url('http://127.0.0.1:3001'),
-  /** The audit service: the leaver's activity for the report. */
-  AUDIT_URL: url('http://127.0.0.1:3006'),
   /** This service's client at the authorization service (`POST /v1/auth/service-token`). */
   SERVICE_CLIENT_ID: z.string().min(1).max(100).default('offboarding'),
   SERVICE_CLIENT_SECRET: z
@@ -31,6 +29,11 @@ export const offboardingConfigSchema = baseConfigSchema.extend({
   OFFBOARDING_RETRY_MAX_MS: positiveInt(60_000),
   /** A hand-over without any answer from customer-records for this long counts as a failed attempt (the command is sent again). */
   OFFBOARDING_HANDOVER_TIMEOUT_MS: positiveInt(60_000),
+  /**
+   * A step's commands (mark departing, freeze, report) unanswered for this long count as a failed
+   * attempt (sent again). The leaver is refused everywhere before the freeze commands leave.
+   */
+  OFFBOARDING_ANSWER_TIMEOUT_MS: positiveInt(30_000),
   /** Days of activity in the leaver report. */
   OFFBOARDING_REPORT_DAYS: z.coerce.number().int().min(1).max(366).default(90),
   /** A team whose active members share the customers of users deprovisioned by SCIM (instead of their manager). */

@@ -14,9 +14,6 @@ const userSchema = z.object({
 });
 const pageSchema = z.object({ items: z.array(userSchema), nextCursor: z.string().nullable() });
 const teamSchema = z.array(z.object({ id: z.string(), parentId: z.string().nullable() }));
-const freezeSchema = z.object({ sessionsRevoked: z.number().int().min(0), grantsRevoked: z.number().int().min(0) });
-
-export type FreezeResult = z.infer<typeof freezeSchema>;
 
 /** An answer in a shape this service does not know is the other side's failure (503), not ours (500). */
 function shaped<S extends z.ZodType>(schema: S, body: unknown, what: string): z.infer<S> {
@@ -62,11 +59,6 @@ export class DirectoryClient {
     return members;
   }
 
-  /** Marks the user departing from now until `effectiveAt` (idempotent at the authorization service). */
-  async markDeparting(userId: string, effectiveAt: string): Promise<void> {
-    await this.fire({ method: 'POST', path: `/v1/users/${encodeURIComponent(userId)}/departing`, body: { effectiveAt } });
-  }
-
   /**
    * Clears the departing mark (the case was cancelled before it took effect; idempotent at the
    * authorization service). An unknown or already offboarded user has no mark to clear: no error.
@@ -79,28 +71,5 @@ export class DirectoryClient {
       nullOn: [404],
       nullOnCodes: ['USER_OFFBOARDED'],
     });
-  }
-
-  /** Revokes every session, refresh token and grant and disables login (idempotent). */
-  async freeze(userId: string, reason: string): Promise<FreezeResult> {
-    const body = await this.fire({ method: 'POST', path: `/v1/users/${encodeURIComponent(userId)}/freeze`, body: { reason } });
-    return shaped(freezeSchema, body, 'the freeze');
-  }
-}
-
-/** The audit service's per-user activity, through its own breaker (`audit`). */
-export class AuditClient {
-  private readonly fire: (call: ServiceCall) => Promise<unknown>;
-
-  constructor(baseUrl: string, tokens: ServiceTokenClient) {
-    this.fire = createBreaker((call: ServiceCall) => callService<unknown>('audit', baseUrl, tokens, call, CALL_TIMEOUT_MS * 3), {
-      name: 'audit',
-      timeout: CALL_TIMEOUT_MS * 6 + 500,
-    }).fire;
-  }
-
-  /** `GET /v1/audit/users/:id/activity?days=` as it answered (parsed by the report). */
-  activity(userId: string, days: number): Promise<unknown> {
-    return this.fire({ method: 'GET', path: `/v1/audit/users/${encodeURIComponent(userId)}/activity?days=${days}` });
   }
 }

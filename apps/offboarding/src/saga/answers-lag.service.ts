@@ -31,10 +31,10 @@ export function consumerKafka(config: OffboardingConfig): Kafka {
   });
 }
 
-/** The consumer group and topics of the saga's answers (customer-records and exports events). */
+/** The consumer group and topics of the saga's answers (the events of the services its commands go to). */
 export const answersSubscription = (prefix: string) => ({
   groupId: `${prefix}offboarding.answers`,
-  topics: [`${prefix}${Topics.events('customer-records')}`, `${prefix}${Topics.events('exports')}`],
+  topics: (['authorization', 'customer-records', 'exports', 'audit'] as const).map((service) => `${prefix}${Topics.events(service)}`),
 });
 
 /** Pure: whether a group's committed offsets are behind the topics' ends (no commit: from the start). */

@@ -1,4 +1,4 @@
-import { commandEnvelopeSchema, commandSchemas, systemActor, Topics, type CommandType } from '@warden/contracts';
+import { commandEnvelopeSchema, commandSchemas, commandTargets, systemActor, Topics, type CommandType } from '@warden/contracts';
 import { createIdempotentProducer, ensureTopics } from '@warden/messaging';
 import type { Kafka, Producer } from 'kafkajs';
 import { v5 as uuidv5 } from 'uuid';
@@ -8,8 +8,6 @@ const OFFBOARDING_NAMESPACE = '3f1c9a52-6d0e-4b8e-9a43-0f6f5d1e7c21';
 
 /** Pure: an id derived from a case and a purpose, the same on every attempt (so re-sends are idempotent). */
 export const derivedId = (caseId: string, purpose: string): string => uuidv5(`${caseId}:${purpose}`, OFFBOARDING_NAMESPACE);
-
-const TARGET = { TransferCustomers: 'customer-records', CancelUserExports: 'exports' } as const;
 
 /**
  * Sends saga commands to other services (`Topics.commands(<service>)`) with the idempotent producer,
@@ -26,7 +24,7 @@ export class CommandPublisher {
   ) {}
 
   topicOf(type: CommandType): string {
-    return `${this.topicPrefix}${Topics.commands(TARGET[type])}`;
+    return `${this.topicPrefix}${Topics.commands(commandTargets[type])}`;
   }
 
   async send<T extends CommandType>(
@@ -64,7 +62,7 @@ export class CommandPublisher {
       const admin = this.kafka.admin();
       await admin.connect();
       try {
-        await ensureTopics(admin, [this.topicOf('TransferCustomers'), this.topicOf('CancelUserExports')]);
+        await ensureTopics(admin, [...new Set((Object.keys(commandTargets) as CommandType[]).map((type) => this.topicOf(type)))]);
       } finally {
         await admin.disconnect();
       }

@@ -1,20 +1,39 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { offboardingStreamId, systemActor, WardenError, type EventEnvelope, type OffboardingStep } from '@warden/contracts';
+import {
+  commandTargets,
+  offboardingStreamId,
+  systemActor,
+  WardenError,
+  type CommandType,
+  type EventEnvelope,
+  type OffboardingStep,
+  type OffboardingStepCommand,
+} from '@warden/contracts';
 import { EventStore, quoteSchema, StreamVersionConflict, type CommandMetadata } from '@warden/event-store';
 import { CONFIG } from '@warden/platform';
 import { RevocationStore } from '@warden/security';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { OffboardingCommand } from '../case/offboarding.commands';
-import { departureCancelReason, nextAction, offboardingDecider, type CaseState, type OpenCase } from '../case/offboarding.decider';
+import { nextAction, offboardingDecider, type CaseState, type OpenCase } from '../case/offboarding.decider';
 import type { OffboardingConfig } from '../core/config';
-import { AuditClient, DirectoryClient } from '../core/directory.client';
-import { buildReport } from '../report/leaver-report.util';
+import { DirectoryClient } from '../core/directory.client';
 import { AnswersLagService } from './answers-lag.service';
 import { CommandPublisher, derivedId } from './command.publisher';
 import { backoffDelayMs, type RetryPolicy } from './retry-policy.util';
 
 /** A step failure no retry can fix: the case needs a person at once. */
 export class PermanentStepError extends Error {}
+
+/** The commands each step other than the hand-over sends. */
+const STEP_COMMANDS = {
+  markDeparting: ['MarkUserDeparting'],
+  freeze: ['FreezeUserAccess', 'CancelUserExports'],
+  report: ['CompileUserActivity'],
+} as const satisfies Record<string, readonly OffboardingStepCommand[]>;
+
+/** Whether a command of the current step has been answered already (only the freeze has two). */
+const answered = (state: OpenCase, name: OffboardingStepCommand): boolean =>
+  (name === 'FreezeUserAccess' || name === 'CancelUserExports') && state.freezeAnswers[name] !== undefined;
 
 /** Steps of one case taken in one visit at most (a visit normally ends by waiting). */
 const MAX_STEPS_PER_VISIT = 8;
@@ -49,7 +68,6 @@ export class SagaService {
     private readonly store: EventStore,
     private readonly dataSource: DataSource,
     private readonly directory: DirectoryClient,
-    private readonly audit: AuditClient,
     private readonly publisher: CommandPublisher,
     private readonly revocations: RevocationStore,
     private readonly answers: AnswersLagService,
@@ -94,8 +112,8 @@ export class SagaService {
     }
   }
 
-  private async load(caseId: string): Promise<{ state: CaseState; last: EventEnvelope | undefined }> {
-    const events = await this.store.readStream(offboardingStreamId(caseId));
+  async load(caseId: string, manager?: EntityManager): Promise<{ state: CaseState; last: EventEnvelope | undefined }> {
+    const events = await this.store.readStream(offboardingStreamId(caseId), manager);
     const state = events.reduce<CaseState>(
       (current, e) => offboardingDecider.evolve(current, e as unknown as Parameters<typeof offboardingDecider.evolve>[1]),
       offboardingDecider.initialState,
@@ -110,21 +128,20 @@ export class SagaService {
     last: EventEnvelope | undefined,
     now: Date,
   ): Promise<boolean> {
-    const { caseId, userId, effectiveAt } = state.request;
+    const { caseId, effectiveAt } = state.request;
     const due = Date.parse(effectiveAt) <= now.getTime();
     switch (action) {
       case 'markDeparting':
         if (due) return this.handle(caseId, { type: 'TakeEffect', now: now.toISOString() }, now);
-        await this.directory.markDeparting(userId, effectiveAt);
-        return this.recordDepartingMarked(caseId, userId, now);
+        return this.sendStep('markDeparting', state, last, now);
       case 'takeEffect':
         return due ? this.handle(caseId, { type: 'TakeEffect', now: now.toISOString() }, now) : false;
       case 'freeze':
-        return this.freeze(state, now);
+        return this.sendStep('freeze', state, last, now);
       case 'handover':
         return this.handover(state, last, now);
       case 'report':
-        return this.report(state, now);
+        return this.sendStep('report', state, last, now);
       case 'complete':
         await this.handle(caseId, { type: 'CompleteOffboarding' }, now);
         return false;
@@ -136,40 +153,104 @@ export class SagaService {
   }
 
   /**
-   * Records the mark just made. A person may have cancelled the case while the mark was on its way
-   * (after the cancel cleared the mark, before this record): then nothing is recorded, and the mark
-   * this visit made is cleared again, so a cancelled case never leaves its user departing.
+   * Records a failed attempt of the step with its back-off (capped at `cap`, e.g. the date a case
+   * takes effect); after the last allowed attempt, or at once when `permanent`, the case needs
+   * attention. Used for a silence past the answer timeout and for a refusal (`CommandRejected`).
    */
-  private async recordDepartingMarked(caseId: string, userId: string, now: Date): Promise<boolean> {
-    try {
-      if (await this.handle(caseId, { type: 'RecordDepartingMarked' }, now)) return true;
-    } catch (error) {
-      if (!(error instanceof StreamVersionConflict)) throw error;
-    }
-    const { state } = await this.load(caseId);
-    if (state.status === 'cancelled') await this.directory.cancelDeparture(userId, departureCancelReason(caseId));
-    return false;
+  async failStep(
+    caseId: string,
+    step: OffboardingStep,
+    error: string,
+    { now = new Date(), cap, permanent = false, manager, causationId = null }: { now?: Date; cap?: number; permanent?: boolean; manager?: EntityManager; causationId?: string | null },
+  ): Promise<void> {
+    const { state } = await this.load(caseId, manager);
+    if (state.status === 'none') return;
+    const attempts = (state.failures?.step === step ? state.failures.attempts : 0) + 1;
+    const at = now.getTime() + backoffDelayMs(this.policy, attempts, Math.random());
+    await this.handle(
+      caseId,
+      {
+        type: 'RecordStepFailure',
+        data: {
+          step,
+          error: error.slice(0, 1000),
+          nextAttemptAt: new Date(cap === undefined ? at : Math.min(at, cap)).toISOString(),
+          maxAttempts: this.policy.maxAttempts,
+          permanent,
+        },
+      },
+      now,
+      manager,
+      causationId,
+    );
   }
 
   /**
-   * Refuses every token of the user at once through the shared revocation marker (Redis, checked by
-   * every service on every request), then has the authorization service revoke sessions, refresh
-   * tokens and grants and disable login (idempotent), then cancels the user's exports (a command
-   * with an id derived from the case).
+   * Sends a step's commands on Kafka (mark departing → authorization; freeze → authorization and
+   * exports; report → audit) and records that the step waits for their answers until `answerBy`.
+   * The answers arrive as events (`AnswersConsumer`) and move the case. Due again with answers
+   * missing: the silence counts as a failed attempt (unless this service's answers consumer is
+   * behind: then the answer may be waiting unread), and after its back-off the unanswered commands
+   * are sent again.
+   *
+   * The freeze first sets the user-wide revocation marker in Redis, checked by every service on
+   * every request: from then on every token the leaver holds is refused, whatever the commands'
+   * way through Kafka takes.
+   *
+   * Command ids derive from the case and its version when sent: a visit repeated after a crash
+   * sends the same ids (the receivers' inboxes drop the repeat), a later attempt new ones (every
+   * command is idempotent in its effect, so a receiver that did get the first one answers again
+   * with the same outcome; the decider takes the first answer of each command).
    */
-  private async freeze(state: OpenCase, now: Date): Promise<boolean> {
-    const { caseId, userId } = state.request;
-    await this.revocations.revokeUser(userId, now);
-    const result = await this.directory.freeze(userId, `offboarding:${caseId}`);
-    const exportsCommandId = derivedId(caseId, 'cancel-exports');
-    await this.publisher.send('CancelUserExports', {
-      commandId: exportsCommandId,
-      key: userId,
-      correlationId: caseId,
-      issuedAt: now,
-      data: { userId, reason: `offboarding:${caseId}` },
-    });
-    return this.handle(caseId, { type: 'RecordAccessFrozen', data: { ...result, exportsCommandId } }, now);
+  private async sendStep(step: 'markDeparting' | 'freeze' | 'report', state: OpenCase, last: EventEnvelope | undefined, now: Date): Promise<boolean> {
+    const { caseId, userId, effectiveAt } = state.request;
+    const version = last?.streamVersion ?? 0;
+    const timeoutMs = this.config.OFFBOARDING_ANSWER_TIMEOUT_MS;
+    // A case dated in the future still takes effect on time while its mark waits for an answer.
+    const capped = (at: number) => new Date(step === 'markDeparting' ? Math.min(at, Date.parse(effectiveAt)) : at);
+    const started = state.started?.step === step ? state.started : null;
+    if (started) {
+      if (await this.answers.behind()) {
+        this.logger.warn({ caseId, step }, 'step answer overdue while the answers consumer is behind; waiting');
+        await this.postpone(caseId, capped(now.getTime() + Math.min(timeoutMs, 5000)));
+        return false;
+      }
+      const missing = started.commands.filter((c) => !answered(state, c.command));
+      const targets = [...new Set(missing.map((c) => commandTargets[c.command]))].join(' and ');
+      await this.failStep(caseId, step, `${targets} has not answered ${missing.map((c) => c.command).join(', ')} within ${timeoutMs} ms`, {
+        now,
+        cap: step === 'markDeparting' ? Date.parse(effectiveAt) : undefined,
+      });
+      return false;
+    }
+    if (step === 'freeze') await this.revocations.revokeUser(userId, now);
+    const commands = await this.sendCommands(state, STEP_COMMANDS[step].filter((name) => !answered(state, name)), version, now);
+    const answerBy = capped(now.getTime() + timeoutMs).toISOString();
+    await this.handle(caseId, { type: 'StartStep', data: { step, commands, answerBy } }, now);
+    return false; // the answers arrive as events
+  }
+
+  private async sendCommands(
+    state: OpenCase,
+    names: readonly OffboardingStepCommand[],
+    version: number,
+    now: Date,
+  ): Promise<Array<{ commandId: string; command: OffboardingStepCommand }>> {
+    const { caseId, userId, effectiveAt } = state.request;
+    const reason = `offboarding:${caseId}`;
+    const data: Record<OffboardingStepCommand, Record<string, unknown>> = {
+      MarkUserDeparting: { userId, effectiveAt },
+      FreezeUserAccess: { userId, reason },
+      CancelUserExports: { userId, reason },
+      CompileUserActivity: { userId, days: this.config.OFFBOARDING_REPORT_DAYS },
+    };
+    const sent: Array<{ commandId: string; command: OffboardingStepCommand }> = [];
+    for (const command of names) {
+      const commandId = derivedId(caseId, `${command}@${version}`);
+      await this.publisher.send(command as CommandType, { commandId, key: userId, correlationId: caseId, issuedAt: now, data: data[command] });
+      sent.push({ commandId, command });
+    }
+    return sent;
   }
 
   private async handover(state: OpenCase, last: EventEnvelope | undefined, now: Date): Promise<boolean> {
@@ -246,28 +327,6 @@ export class SagaService {
       throw new PermanentStepError(`no successor: user ${userId} has no manager and no successor pool is configured`);
     }
     return { successorId: leaver.managerId, successorPoolUserIds: null };
-  }
-
-  /** Builds the report from the audit trail, stores it and records it in one transaction. */
-  private async report(state: OpenCase, now: Date): Promise<boolean> {
-    const { caseId, userId } = state.request;
-    const reportId = derivedId(caseId, 'report');
-    const periodDays = this.config.OFFBOARDING_REPORT_DAYS;
-    const activity = await this.audit.activity(userId, periodDays);
-    let report;
-    try {
-      report = buildReport({ reportId, caseId, userId, periodDays, generatedAt: now.toISOString() }, activity);
-    } catch (error) {
-      throw new PermanentStepError((error as Error).message);
-    }
-    return this.dataSource.transaction(async (manager) => {
-      await manager.query(
-        `INSERT INTO ${this.s}.offboarding_reports (case_id, report_id, report) VALUES ($1, $2, $3) ON CONFLICT (case_id) DO NOTHING`,
-        [caseId, reportId, JSON.stringify(report)],
-      );
-      const link = `/v1/offboardings/${caseId}/report`;
-      return this.handle(caseId, { type: 'RecordReport', data: { reportId, periodDays, summary: report.summary, link } }, now, manager);
-    });
   }
 
   private async recordFailure(

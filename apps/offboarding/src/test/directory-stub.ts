@@ -6,12 +6,12 @@ export type StubUser = { id: string; status: string; teamId: string | null; mana
 export type StubTeam = { id: string; parentId: string | null };
 
 /**
- * STUB of the authorization and audit services over real HTTP, for the failure paths of
- * offboarding.e2e-spec.ts (a freeze held or answering 503, an audit answering 503 — which the real
- * services cannot be made to do on cue). The happy path runs against the real apps in
+ * STUB of the authorization service's HTTP API for the failure paths of offboarding.e2e-spec.ts
+ * and the saga int spec (a departing mark's cancellation answering 503, which the real service
+ * cannot be made to do on cue); the happy path runs against the real apps in
  * offboarding-real-services.e2e-spec.ts. Serves a service token for the configured client secret,
- * users, teams, departing and its cancellation, an idempotent freeze (the real answer's fields) and the activity
- * endpoint (set `activity` to a real audit answer, see audit-activity.fixture.ts). Records every call.
+ * users, teams and the departing mark's cancellation, and records every call. Its users and marks
+ * are also what the `StepResponder` acts on when it answers the saga's commands on Kafka.
  */
 export class DirectoryStub {
   readonly users = new Map<string, StubUser>();
@@ -19,15 +19,10 @@ export class DirectoryStub {
   readonly calls: Array<{ method: string; path: string; body: unknown; at: number }> = [];
   readonly frozen = new Map<string, number>();
   readonly departing = new Map<string, string>();
+  /** The audit's answer to the activity (see audit-activity.fixture.ts), answered by the `StepResponder`. */
   activity: Record<string, unknown> = {};
-  failFreeze = false;
   /** The departing mark's cancellation answers 503. */
   failCancelDeparture = false;
-  failAudit = false;
-  /** Holds the freeze answer until released (to kill the service in the middle of a step). */
-  holdFreeze: Promise<void> | null = null;
-  /** Holds a departing mark (before it takes effect) until released (to cancel the case meanwhile). */
-  holdDeparting: Promise<void> | null = null;
   private readonly token = randomBytes(16).toString('hex');
 
   private constructor(
@@ -76,14 +71,6 @@ export class DirectoryStub {
       const user = this.users.get(m[1]);
       return user ? send(200, user) : send(404, { code: 'USER_NOT_FOUND' });
     }
-    if (method === 'POST' && (m = /^\/v1\/users\/([^/]+)\/departing$/.exec(path))) {
-      if (this.holdDeparting) await this.holdDeparting;
-      const user = this.users.get(m[1]);
-      if (!user) return send(404);
-      user.status = 'departing';
-      this.departing.set(m[1], (body as { effectiveAt: string }).effectiveAt);
-      return send(200, user);
-    }
     if (method === 'POST' && (m = /^\/v1\/users\/([^/]+)\/departing\/cancel$/.exec(path))) {
       if (this.failCancelDeparture) return send(503, { code: 'SERVICE_UNAVAILABLE' });
       const user = this.users.get(m[1]);
@@ -92,21 +79,6 @@ export class DirectoryStub {
       if (user.status === 'departing') user.status = 'active';
       this.departing.delete(m[1]);
       return send(200, { status: user.status, departingEffectiveAt: null });
-    }
-    if (method === 'POST' && (m = /^\/v1\/users\/([^/]+)\/freeze$/.exec(path))) {
-      if (this.holdFreeze) await this.holdFreeze;
-      if (this.failFreeze) return send(503, { code: 'SERVICE_UNAVAILABLE' });
-      const user = this.users.get(m[1]);
-      if (!user) return send(404);
-      const first = !this.frozen.has(m[1]);
-      if (first) this.frozen.set(m[1], Date.now());
-      user.status = 'offboarded';
-      // As the authorization service answers: a repeated freeze gives the first one's counts.
-      return send(200, { sessionsRevoked: 2, grantsRevoked: 1, alreadyFrozen: !first });
-    }
-    if (method === 'GET' && (m = /^\/v1\/audit\/users\/([^/]+)\/activity$/.exec(path))) {
-      if (this.failAudit) return send(503, { code: 'SERVICE_UNAVAILABLE' });
-      return send(200, { ...this.activity, userId: m[1] });
     }
     return send(404);
   }

@@ -48,11 +48,12 @@ export async function callApp<T = Record<string, unknown>>(
 export type StackUser = { id: string; username: string; password: string };
 
 /**
- * The REAL authorization, customer-records and audit apps plus offboarding, each its own process
- * (launchApp) on real Postgres, Redis and Kafka, with their own schemas and one topic prefix:
- * offboarding calls authorization (service token, freeze, departing, users) and audit (activity)
- * over HTTP and sends `TransferCustomers` to customer-records on Kafka. The bootstrap admin is
- * enrolled in MFA at its first login.
+ * The REAL authorization, customer-records, exports and audit apps plus offboarding, each its own
+ * process (launchApp) on real Postgres, Redis and Kafka, with their own schemas and one topic
+ * prefix: offboarding sends its step commands on Kafka (`MarkUserDeparting`, `FreezeUserAccess` to
+ * authorization, `CancelUserExports` to exports, `TransferCustomers` to customer-records,
+ * `CompileUserActivity` to audit) and calls authorization over HTTP for its service token and users.
+ * The bootstrap admin is enrolled in MFA at its first login.
  */
 export class RealStack {
   adminToken = '';
@@ -68,13 +69,12 @@ export class RealStack {
   authorization!: LaunchedApp;
   customers!: LaunchedApp;
   audit!: LaunchedApp;
-  /** Launched with `{ exports: true }` only. */
-  exports: LaunchedApp | null = null;
+  exports!: LaunchedApp;
   offboarding!: LaunchedApp;
   private exportsDir: string | null = null;
   offboardingEnv: Record<string, string> = {};
 
-  static async launch(name: string, options: { exports?: boolean; offboardingEnv?: Record<string, string> } = {}): Promise<RealStack> {
+  static async launch(name: string, options: { offboardingEnv?: Record<string, string> } = {}): Promise<RealStack> {
     const env = testEnv();
     const audit = uniqueName(`${name}_aud`);
     const stack = new RealStack(
@@ -91,7 +91,7 @@ export class RealStack {
       uniqueTopicPrefix(name.replace(/_/g, '-')),
     );
     try {
-      await stack.start(options.exports ?? false, options.offboardingEnv ?? {});
+      await stack.start(options.offboardingEnv ?? {});
     } catch (error) {
       await stack.stop().catch(() => undefined);
       throw error;
@@ -99,7 +99,7 @@ export class RealStack {
     return stack;
   }
 
-  private async start(withExports: boolean, offboardingEnv: Record<string, string>): Promise<void> {
+  private async start(offboardingEnv: Record<string, string>): Promise<void> {
     const { env, schemas, prefix } = this;
     const shared = {
       DATABASE_URL: env.databaseUrl,
@@ -113,8 +113,7 @@ export class RealStack {
       ...SERVICES.map((service) => `${prefix}${Topics.events(service)}`),
       `${prefix}${Topics.access}`,
       `${prefix}${Topics.alerts}`,
-      `${prefix}${Topics.commands('customer-records')}`,
-      `${prefix}${Topics.commands('exports')}`,
+      ...(['authorization', 'customer-records', 'exports', 'audit'] as const).map((service) => `${prefix}${Topics.commands(service)}`),
     ]);
     const adminUsername = uniqueName('admin');
     const adminPassword = `admin-${randomBytes(18).toString('base64url')}`;
@@ -138,9 +137,8 @@ export class RealStack {
     const jwks = `${this.authorization.url}/.well-known/jwks.json`;
     const [crPort, auditPort, offbPort, exportsPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
     const crUrl = `http://127.0.0.1:${crPort}`;
-    if (withExports) this.exportsDir = mkdtempSync(join(tmpdir(), 'warden-offb-exports-'));
-    const exportsApp = this.exportsDir
-      ? this.track(
+    this.exportsDir = mkdtempSync(join(tmpdir(), 'warden-offb-exports-'));
+    const exportsApp = this.track(
           launchApp('exports', {
             port: exportsPort,
             readyTimeoutMs: 120_000,
@@ -158,8 +156,7 @@ export class RealStack {
               EXPORTS_POLL_MS: '250',
             },
           }),
-        )
-      : Promise.resolve(null);
+        );
     const [customers, audit, exportsLaunched] = await Promise.all([
       this.track(
         launchApp('customer-records', {
@@ -200,7 +197,6 @@ export class RealStack {
       OFFBOARDING_DB_SCHEMA: schemas.offboarding,
       AUTH_JWKS_URL: jwks,
       AUTHORIZATION_URL: this.authorization.url,
-      AUDIT_URL: audit.url,
       SERVICE_CLIENT_SECRET: offboardingSecret,
       OFFBOARDING_SAGA_POLL_MS: '200',
       ...offboardingEnv,

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { GENESIS_HASH, hashEvent, systemActor, Topics, type CommandEnvelope } from '@warden/contracts';
+import { Topics, type CommandEnvelope } from '@warden/contracts';
 import { testProducer } from '@warden/testing';
 import type { Consumer, Kafka, Producer } from 'kafkajs';
-import { v7 as uuidv7 } from 'uuid';
+import { streamEnvelopes } from './step-responder';
 
 /**
  * STUB of customer-records' transfer for the failure paths of offboarding.e2e-spec.ts (an answer
@@ -15,9 +15,12 @@ export class TransferResponder {
   readonly commands: CommandEnvelope[] = [];
   readonly done = new Set<string>();
   paused = false;
+  /** Holds the second half of the batches until released. */
+  holdMidway: Promise<void> | null = null;
+  /** Commands whose answers stopped halfway. */
+  readonly midway = new Set<string>();
   private consumer: Consumer | null = null;
   private producer: Producer | null = null;
-  private position = 0;
 
   constructor(
     private readonly kafka: Kafka,
@@ -47,28 +50,7 @@ export class TransferResponder {
   private async answer(command: CommandEnvelope<{ transferId: string; fromUserId: string }>): Promise<void> {
     const total = this.customersOf(command.data.fromUserId);
     const { transferId } = command.data;
-    let prevHash = GENESIS_HASH;
-    let version = 0;
-    const envelope = (type: string, data: Record<string, unknown>) => {
-      version += 1;
-      this.position += 1;
-      const body = {
-        eventId: uuidv7(),
-        type,
-        schemaVersion: 1,
-        streamId: `transfer-${transferId}`,
-        streamVersion: version,
-        occurredAt: new Date().toISOString(),
-        actor: systemActor('customer-records'),
-        correlationId: command.correlationId,
-        causationId: command.commandId,
-        data,
-      };
-      const hash = hashEvent(prevHash, body);
-      const value = JSON.stringify({ ...body, globalPosition: this.position, prevHash, hash });
-      prevHash = hash;
-      return { key: body.streamId, value };
-    };
+    const envelope = streamEnvelopes('customer-records', `transfer-${transferId}`, command);
     const messages = [];
     for (let done = Math.min(this.batch, total); done < total; done = Math.min(done + this.batch, total)) {
       messages.push(envelope('CustomersTransferProgressed', { transferId, done, total }));
@@ -83,7 +65,17 @@ export class TransferResponder {
         count: total,
       }),
     );
-    await this.producer?.send({ topic: `${this.prefix}${Topics.events('customer-records')}`, acks: -1, messages });
+    const topic = `${this.prefix}${Topics.events('customer-records')}`;
+    if (this.holdMidway) {
+      // Half the batches land, then the rest waits (to kill the offboarding service in the middle).
+      const half = Math.ceil((messages.length - 1) / 2);
+      await this.producer?.send({ topic, acks: -1, messages: messages.slice(0, half) });
+      this.midway.add(command.commandId);
+      await this.holdMidway;
+      await this.producer?.send({ topic, acks: -1, messages: messages.slice(half) });
+      return;
+    }
+    await this.producer?.send({ topic, acks: -1, messages });
   }
 
   async stop(): Promise<void> {

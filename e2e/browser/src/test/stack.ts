@@ -29,7 +29,7 @@ export type StackOptions = {
   audit?: boolean;
   /** Also run the anomaly-alerting service (detection over every topic, alerts API and SSE stream). */
   alerting?: boolean;
-  /** Also run the offboarding service (its saga calls authorization and audit: needs `audit`). */
+  /** Also run the offboarding service (its saga sends commands to authorization, exports and audit: needs `exports` and `audit`). */
   offboarding?: boolean;
 };
 

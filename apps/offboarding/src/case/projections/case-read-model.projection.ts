@@ -18,6 +18,8 @@ export const CASE_EVENT_TYPES: ReadonlyArray<OffboardingEvent['type']> = [
   'OffboardingStepFailed',
   'OffboardingNeedsAttention',
   'OffboardingStepRetried',
+  'OffboardingStepStarted',
+  'OffboardingCommandAnswered',
 ];
 
 /**
@@ -106,6 +108,12 @@ export function caseReadModelProjection(schema: string, { handoverTimeoutMs }: {
                WHERE case_id = $1`,
               [caseId, envelope.streamVersion, at],
             );
+            break;
+          case 'OffboardingStepStarted':
+            await set({ next_action_at: event.data.answerBy });
+            break;
+          case 'OffboardingCommandAnswered':
+            await set({ last_error: null });
             break;
           default: {
             const unknown: never = event;
