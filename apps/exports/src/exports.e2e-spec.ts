@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Topics, type CommandEnvelope } from '@warden/contracts';
+import { Topics, type CommandEnvelope, type EventEnvelope } from '@warden/contracts';
 import {
   createTopics,
   expectEventually,
@@ -285,6 +285,22 @@ describe('exports (running app with customer-records)', () => {
       await waitFor(leaver, pending.id, 'cancelled');
       const dead = await readTopic(kafka, Topics.deadLetter(topic), { count: 1, timeoutMs: 30_000 });
       expect(dead[0].headers['dlq-error-code']).toBe('CONTRACT_VIOLATION');
+      // The command is answered on the exports' events topic: one CommandCompleted counting what it
+      // cancelled (the pending export and those the directory check made; keyed by other streams, so
+      // they may arrive after the answer).
+      const ofCommand = (messages: readonly { value: string }[], type: string) =>
+        messages.map((m) => JSON.parse(m.value) as EventEnvelope).filter((e) => e.type === type && e.causationId === command.commandId);
+      const settled = (messages: readonly { value: string }[]) => {
+        const answer = ofCommand(messages, 'CommandCompleted')[0] as EventEnvelope<{ outcome: { cancelled: number } }> | undefined;
+        return answer !== undefined && ofCommand(messages, 'ExportCancelled').length >= answer.data.outcome.cancelled;
+      };
+      const events = await readTopic(kafka, `${prefix}${Topics.events('exports')}`, { until: settled, timeoutMs: 30_000 });
+      const answers = ofCommand(events, 'CommandCompleted');
+      const cancelledByCommand = ofCommand(events, 'ExportCancelled');
+      expect(answers).toHaveLength(1);
+      expect(answers[0].correlationId).toBe(command.correlationId);
+      expect(cancelledByCommand.map((e) => e.streamId)).toContain(`export-${pending.id}`);
+      expect(answers[0].data).toEqual({ commandId: command.commandId, command: 'CancelUserExports', outcome: { cancelled: cancelledByCommand.length } });
     });
 
     it('by the requester over HTTP', async () => {

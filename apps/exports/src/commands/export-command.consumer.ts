@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { cancelUserExportsCommand, commandEnvelopeSchema, describeIssues, Topics } from '@warden/contracts';
-import { EventStore, quoteSchema } from '@warden/event-store';
+import { cancelUserExportsCommand, commandEnvelopeSchema, describeIssues, systemActor, Topics } from '@warden/contracts';
+import { appendCommandAnswer, EventStore, quoteSchema } from '@warden/event-store';
 import { createIdempotentProducer, ensureTopics } from '@warden/messaging';
 import { CONFIG, KAFKA } from '@warden/platform';
 import type { Consumer, EachMessagePayload, Kafka, Producer } from 'kafkajs';
@@ -39,7 +39,8 @@ export function parseExportCommand(value: Buffer | null): {
  * model, their files deleted). Idempotent by `commandId` (recorded in `processed_messages` in the
  * same transaction as the cancellations); a malformed command goes to the dead-letter topic; the
  * offset is committed after the effect. The `ExportCancelled` events carry the command id as
- * causation and its correlation id.
+ * causation and its correlation id; the command is answered by `CommandCompleted` with outcome
+ * `{cancelled}` (how many exports it cancelled) in the same transaction.
  */
 @Injectable()
 export class ExportCommandConsumer implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -129,12 +130,20 @@ export class ExportCommandConsumer implements OnApplicationBootstrap, OnApplicat
             [command.commandId, topic],
           );
           if (fresh.length === 0) return [];
-          return this.exportsService.cancelAllOf(
+          const now = new Date();
+          const ids = await this.exportsService.cancelAllOf(
             command.data.userId,
             command.data.reason,
-            { actor: command.actor, correlationId: command.correlationId, causationId: command.commandId, now: new Date() },
+            { actor: command.actor, correlationId: command.correlationId, causationId: command.commandId, now },
             manager,
           );
+          await appendCommandAnswer(
+            this.store,
+            command,
+            { type: 'CommandCompleted', data: { commandId: command.commandId, command: 'CancelUserExports', outcome: { cancelled: ids.length } } },
+            { actor: systemActor('exports'), now, manager },
+          );
+          return ids;
         });
         for (const exportId of cancelled) await this.files.deleteAll(exportId);
         if (cancelled.length) this.logger.log({ userId: command.data.userId, cancelled: cancelled.length }, 'cancelled user exports');
