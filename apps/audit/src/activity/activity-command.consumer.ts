@@ -1,7 +1,7 @@
 import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { CommandRegistry, systemActor, Topics, type CompileUserActivityCommand, type EventEnvelope } from '@warden/contracts';
 import { appendCommandAnswer, EventStore } from '@warden/event-store';
-import { EventConsumer, type ConsumerOutcome } from '@warden/messaging';
+import { consumerLogger, EventConsumer, startWithRetry, type ConsumerOutcome } from '@warden/messaging';
 import { CONFIG, KAFKA } from '@warden/platform';
 import type { Kafka } from 'kafkajs';
 import { DataSource, type EntityManager } from 'typeorm';
@@ -108,29 +108,21 @@ export class ActivityCommandConsumer implements OnApplicationBootstrap, BeforeAp
   }
 
   private async startWithRetry(): Promise<void> {
-    for (let delay = 500; !this.stopped; delay = Math.min(delay * 2, 10_000)) {
-      const consumer = createActivityCommandConsumer({
-        kafka: this.kafka,
-        dataSource: this.dataSource,
-        schema: this.config.AUDIT_DB_SCHEMA,
-        topicPrefix: this.config.KAFKA_TOPIC_PREFIX,
-        store: this.store,
-        activity: this.activity,
-        logger: {
-          info: (message, context) => this.logger.log({ ...context }, message),
-          warn: (message, context) => this.logger.warn({ ...context }, message),
-          error: (message, context) => this.logger.error({ ...context }, message),
-        },
-      });
-      try {
-        await consumer.start();
-        this.consumer = consumer;
-        return;
-      } catch (error) {
-        await consumer.stop().catch(() => undefined);
-        this.logger.warn({ err: (error as Error).message, retryInMs: delay }, 'activity command consumer could not start; retrying');
-        await new Promise((resolve) => setTimeout(resolve, delay));
-      }
-    }
+    this.consumer = await startWithRetry(
+      () =>
+        createActivityCommandConsumer({
+          kafka: this.kafka,
+          dataSource: this.dataSource,
+          schema: this.config.AUDIT_DB_SCHEMA,
+          topicPrefix: this.config.KAFKA_TOPIC_PREFIX,
+          store: this.store,
+          activity: this.activity,
+          logger: consumerLogger(this.logger),
+        }),
+      {
+        stopped: () => this.stopped,
+        onRetry: (error, retryInMs) => this.logger.warn({ err: error.message, retryInMs }, 'activity command consumer could not start; retrying'),
+      },
+    );
   }
 }

@@ -10,7 +10,7 @@ import {
   type MarkUserDepartingCommand,
 } from '@warden/contracts';
 import { appendCommandAnswer, EventStore, type CommandMetadata } from '@warden/event-store';
-import { EventConsumer } from '@warden/messaging';
+import { consumerLogger, EventConsumer, startWithRetry } from '@warden/messaging';
 import { CONFIG, KAFKA } from '@warden/platform';
 import type { Kafka } from 'kafkajs';
 import { DataSource, type EntityManager } from 'typeorm';
@@ -115,31 +115,23 @@ export class LifecycleCommandConsumer implements OnApplicationBootstrap, BeforeA
   }
 
   private async start(): Promise<void> {
-    for (let delay = 500; !this.stopped; delay = Math.min(delay * 2, 10_000)) {
-      const consumer = new EventConsumer({
-        kafka: this.kafka,
-        groupId: `${this.config.KAFKA_TOPIC_PREFIX}${LIFECYCLE_COMMANDS_GROUP}`,
-        topics: [`${this.config.KAFKA_TOPIC_PREFIX}${Topics.commands('authorization')}`],
-        dataSource: this.dataSource,
-        schema: this.config.AUTHORIZATION_DB_SCHEMA,
-        registry: new CommandRegistry(LIFECYCLE_COMMANDS, 'authorization'),
-        handle: (event, { manager }) => this.handle(event, manager),
-        logger: {
-          info: (message, context) => this.logger.log({ ...context }, message),
-          warn: (message, context) => this.logger.warn({ ...context }, message),
-          error: (message, context) => this.logger.error({ ...context }, message),
-        },
-      });
-      try {
-        await consumer.start();
-        this.consumer = consumer;
-        return;
-      } catch (error) {
-        await consumer.stop().catch(() => undefined);
-        this.logger.warn({ err: (error as Error).message }, 'lifecycle command consumer could not start; retrying');
-        await new Promise((resolve) => setTimeout(resolve, delay));
-      }
-    }
+    this.consumer = await startWithRetry(
+      () =>
+        new EventConsumer({
+          kafka: this.kafka,
+          groupId: `${this.config.KAFKA_TOPIC_PREFIX}${LIFECYCLE_COMMANDS_GROUP}`,
+          topics: [`${this.config.KAFKA_TOPIC_PREFIX}${Topics.commands('authorization')}`],
+          dataSource: this.dataSource,
+          schema: this.config.AUTHORIZATION_DB_SCHEMA,
+          registry: new CommandRegistry(LIFECYCLE_COMMANDS, 'authorization'),
+          handle: (event, { manager }) => this.handle(event, manager),
+          logger: consumerLogger(this.logger),
+        }),
+      {
+        stopped: () => this.stopped,
+        onRetry: (error, retryInMs) => this.logger.warn({ err: error.message, retryInMs }, 'lifecycle command consumer could not start; retrying'),
+      },
+    );
   }
 }
 

@@ -1,6 +1,6 @@
 import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { CommandRegistry, Topics, type CommandEnvelope, type TransferCustomersCommand } from '@warden/contracts';
-import { EventConsumer } from '@warden/messaging';
+import { consumerLogger, EventConsumer, startWithRetry } from '@warden/messaging';
 import { CONFIG, KAFKA } from '@warden/platform';
 import type { Kafka } from 'kafkajs';
 import { DataSource } from 'typeorm';
@@ -42,44 +42,36 @@ export class TransferRuntime implements OnApplicationBootstrap, BeforeApplicatio
   }
 
   private async startConsumer(): Promise<void> {
-    for (let delay = 500; !this.stopped; delay = Math.min(delay * 2, 10_000)) {
-      const consumer = new EventConsumer({
-        kafka: this.kafka,
-        groupId: `${this.config.KAFKA_TOPIC_PREFIX}${TRANSFER_COMMANDS_GROUP}`,
-        topics: [`${this.config.KAFKA_TOPIC_PREFIX}${Topics.commands('customer-records')}`],
-        dataSource: this.dataSource,
-        schema: this.config.CUSTOMER_RECORDS_DB_SCHEMA,
-        registry: new CommandRegistry(['TransferCustomers'], 'customer-records'),
-        handle: async (event, { manager }) => {
-          await this.processor.request(
-            {
-              commandId: event.eventId,
-              type: event.type,
-              issuedAt: event.occurredAt,
-              actor: event.actor,
-              correlationId: event.correlationId,
-              data: event.data as TransferCustomersCommand,
-            } satisfies CommandEnvelope<TransferCustomersCommand>,
-            manager,
-          );
-          // The inbox transaction commits after the handler: look for the new transfer shortly.
-          setTimeout(() => this.processor.kick(), 50).unref();
-        },
-        logger: {
-          info: (message, context) => this.logger.log({ ...context }, message),
-          warn: (message, context) => this.logger.warn({ ...context }, message),
-          error: (message, context) => this.logger.error({ ...context }, message),
-        },
-      });
-      try {
-        await consumer.start();
-        this.consumer = consumer;
-        return;
-      } catch (error) {
-        await consumer.stop().catch(() => undefined);
-        this.logger.warn({ err: (error as Error).message }, 'transfer command consumer could not start; retrying');
-        await new Promise((resolve) => setTimeout(resolve, delay));
-      }
-    }
+    this.consumer = await startWithRetry(
+      () =>
+        new EventConsumer({
+          kafka: this.kafka,
+          groupId: `${this.config.KAFKA_TOPIC_PREFIX}${TRANSFER_COMMANDS_GROUP}`,
+          topics: [`${this.config.KAFKA_TOPIC_PREFIX}${Topics.commands('customer-records')}`],
+          dataSource: this.dataSource,
+          schema: this.config.CUSTOMER_RECORDS_DB_SCHEMA,
+          registry: new CommandRegistry(['TransferCustomers'], 'customer-records'),
+          handle: async (event, { manager }) => {
+            await this.processor.request(
+              {
+                commandId: event.eventId,
+                type: event.type,
+                issuedAt: event.occurredAt,
+                actor: event.actor,
+                correlationId: event.correlationId,
+                data: event.data as TransferCustomersCommand,
+              } satisfies CommandEnvelope<TransferCustomersCommand>,
+              manager,
+            );
+            // The inbox transaction commits after the handler: look for the new transfer shortly.
+            setTimeout(() => this.processor.kick(), 50).unref();
+          },
+          logger: consumerLogger(this.logger),
+        }),
+      {
+        stopped: () => this.stopped,
+        onRetry: (error, retryInMs) => this.logger.warn({ err: error.message, retryInMs }, 'transfer command consumer could not start; retrying'),
+      },
+    );
   }
 }
