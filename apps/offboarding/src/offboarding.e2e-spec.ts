@@ -134,6 +134,7 @@ describe('offboarding (running app; authorization, exports, audit and customer-r
 
   // A failed test must not leave a failing dependency behind for the next one.
   afterEach(() => {
+    receivers.holdDeparting = null;
     receivers.failFreeze = false;
     receivers.failAudit = false;
     receivers.holdFreeze = null;
@@ -263,8 +264,23 @@ describe('offboarding (running app; authorization, exports, audit and customer-r
   describe('a case dated in the future', () => {
     it('marks the user departing, survives a restart, takes effect on time; another is cancelled before its date', async () => {
       const leaver = user();
-      const effectiveAt = new Date(Date.now() + 25_000).toISOString();
+      const effectiveAt = new Date(Date.now() + 90_000).toISOString();
+      // SIGKILL while the departing mark is on its way: authorization's answer lands while no process runs.
+      let releaseMark: () => void = () => undefined;
+      receivers.holdDeparting = new Promise<void>((resolve) => {
+        releaseMark = resolve;
+      });
       const id = await start({ userId: leaver, successorId: user(), effectiveAt });
+      await expectEventually(() => expect(receivers.commandsOf('MarkUserDeparting', leaver)).toHaveLength(1), { timeoutMs: 20_000 });
+      await app.kill();
+      receivers.holdDeparting = null;
+      releaseMark();
+      app = await launch();
+      await expectEventually(async () => expect((await getCase(id)).steps.find((s) => s.step === 'markDeparting')?.status).toBe('done'), {
+        timeoutMs: 90_000,
+        intervalMs: 250,
+      });
+      expect(receivers.commandsOf('MarkUserDeparting', leaver)).toHaveLength(1);
       const stays = user();
       const cancelled = await start({ userId: stays, successorId: user(), effectiveAt: new Date(Date.now() + 3600_000).toISOString() });
       await expectEventually(() => expect(stub.departing.get(leaver)).toBe(effectiveAt), { timeoutMs: 20_000 });
@@ -305,7 +321,7 @@ describe('offboarding (running app; authorization, exports, audit and customer-r
       const late = await call('POST', `/v1/offboardings/${id}/cancel`, {});
       expect(late.status).toBe(409);
       expect(((await late.json()) as { code: string }).code).toBe('OFFBOARDING_COMPLETED');
-    });
+    }, 300_000);
   });
 
   describe('SIGKILL in the middle of each step', () => {
