@@ -92,6 +92,8 @@ describe('offboarding with the real authorization, customer-records, exports and
       const page = await asLeaver<Page>(stack.customers.url, '/v1/customers?limit=3');
       viewed = page.body.items.map((c) => c.id);
       for (const customerId of viewed) expect((await asLeaver(stack.customers.url, `/v1/customers/${customerId}`)).status).toBe(200);
+      // A communication note of the leaver's on one of them (it goes with the customer).
+      expect((await asLeaver(stack.customers.url, `/v1/customers/${viewed[0]}/notes`, { body: 'promised a call back on Monday' })).status).toBe(201);
       // A grant of their own, pending approval.
       const grant = await asLeaver<Grant>(stack.authorization.url, '/v1/grants', {
         userId: leaver.id,
@@ -224,6 +226,12 @@ describe('offboarding with the real authorization, customer-records, exports and
       expect(seen.size).toBe(CUSTOMERS);
       expect(await stack.customersOwnedBy(leaver.id)).toBe(0);
       expect(await stack.customersOwnedBy(successor.id)).toBe(CUSTOMERS);
+      // The leaver's notes went with their customer: the successor reads them.
+      const notes = await callApp<{ items: Array<{ authorId: string; body?: string }> }>(stack.customers.url, `/v1/customers/${viewed[0]}/notes`, {
+        token: successorToken,
+      });
+      expect(notes.status).toBe(200);
+      expect(notes.body.items).toEqual([expect.objectContaining({ authorId: leaver.id, body: 'promised a call back on Monday' })]);
     });
 
     it('reports the leaver’s real logins, views and exports from the audit trail', async () => {
