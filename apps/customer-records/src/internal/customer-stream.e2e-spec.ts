@@ -230,4 +230,24 @@ describe('customer-records: the customer stream for exports (running app)', () =
     expect(new Set(ids).size).toBe(ids.length);
     expect((await fetch(`${t.app.url}/health/ready`)).status).toBe(200);
   });
+
+  it('streams list fields and the other plain fields as the read model holds them', async () => {
+    const id = randomUUID();
+    const tags = ['a,b', 'say "hi"', '{x}', '张三', 'NULL', '', 'back\\slash'];
+    await t.db.query(
+      `INSERT INTO "${t.schema}".customers (id, name, company, tags, classification, owner_id, team_id, shared_with, status, version, created_at, updated_at)
+       VALUES ($1, 'Tagged Streamer', NULL, $2, 'internal', $3, $4, ARRAY[$5]::text[], 'active', 4, '2030-01-02T03:04:05.678Z', now())`,
+      [id, tags, owner, team, supervisor],
+    );
+    try {
+      const rows = await lines(
+        await post(system, 'stream', { onBehalfOf: owner, purposeId: `export-${randomUUID()}`, filter: { q: 'tagged streamer' }, fields: ['name', 'company', 'tags', 'classification', 'ownerId', 'createdAt'] }),
+      );
+      expect(rows).toEqual([
+        { id, version: 4, name: 'Tagged Streamer', company: null, tags, classification: 'internal', ownerId: owner, createdAt: '2030-01-02T03:04:05.678Z' },
+      ]);
+    } finally {
+      await t.db.query(`DELETE FROM "${t.schema}".customers WHERE id = $1`, [id]);
+    }
+  });
 });

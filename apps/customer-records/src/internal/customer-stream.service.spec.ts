@@ -2,7 +2,7 @@ import { compileAbility, createPolicy, DEFAULT_ROLES_BY_NAME, type Policy } from
 import { customerColumnsFor, rowLevelsMemo, type CustomerRow } from '../customer/customer-query.service';
 import { maskSensitive } from '../customer/customer-sensitive.util';
 import { customerFieldLevels, levelledCustomerViewSync } from '../customer/customer-view.util';
-import { streamLevels } from './customer-stream.service';
+import { streamColumnsFor, streamLevels } from './customer-stream.service';
 
 const NOW = new Date('2030-06-01T12:00:00.000Z');
 const policyOf = (roles: string[]): Policy =>
@@ -129,6 +129,18 @@ describe('a streamed row with stored masked forms', () => {
     );
     expect(customerColumnsFor(['createdAt', 'tags'])).toContain('created_at');
     expect(customerColumnsFor(['createdAt', 'tags'])).not.toContain('ciphertext');
+  });
+
+  it('reads the text arrays of the stream as JSON, every other column as customerColumnsFor names it', () => {
+    const columns = streamColumnsFor(['name', 'tags', 'email'], new Set());
+    expect(columns.split(', ').sort()).toEqual(
+      customerColumnsFor(['name', 'tags', 'email'])
+        .split(', ')
+        .map((column) => (column === 'tags' || column === 'shared_with' ? `to_json(${column}) AS ${column}` : column))
+        .sort(),
+    );
+    expect(columns).toContain('to_json(shared_with) AS shared_with');
+    expect(streamColumnsFor(['name'], new Set())).not.toContain('tags');
   });
 
   it('shows a masked field from its stored form when its ciphertext was not read', () => {

@@ -21,6 +21,7 @@ import {
   type CustomerPolicyResource,
   type CustomerViewField,
 } from '../customer/customer-view.util';
+import { streamLines, streamViewBuilder, type StreamView, type StreamViewBuilder } from './customer-stream-line.util';
 import type { CustomerStreamBody } from './customer-stream.dto';
 
 /**
@@ -33,6 +34,9 @@ export const STREAM_PAGE_SIZE = 2000;
 
 /** Lines are written to the socket in chunks of about this many characters, not one write per row. */
 export const STREAM_CHUNK_CHARS = 64 * 1024;
+
+/** Rows turned into JSON lines with one `JSON.stringify` (`streamLines`): about 40 KB of text. */
+export const STREAM_LINES_AT_ONCE = 200;
 
 /** Customers named per `CustomerRowsStreamed` event. */
 export const STREAMED_IDS_PER_EVENT = MAX_STREAMED_CUSTOMER_IDS;
@@ -69,6 +73,21 @@ function streamResourceLevels(
   levels.id = 'clear';
   levels.version = 'clear';
   return levels;
+}
+
+/** The read model's text-array columns (of the stream's columns), read as JSON (`streamColumnsFor`). */
+const ARRAY_COLUMNS: ReadonlySet<string> = new Set(['tags', 'shared_with']);
+
+/**
+ * `customerColumnsFor`, with the text arrays read as JSON arrays (`to_json`): the same values
+ * (lists of strings, NULL as null), parsed by `JSON.parse` instead of the driver's array parser in
+ * JavaScript, which was a tenth of the stream's CPU.
+ */
+export function streamColumnsFor(fields: Iterable<CustomerViewField>, clearFields: ReadonlySet<string>): string {
+  return customerColumnsFor(fields, clearFields)
+    .split(', ')
+    .map((column) => (ARRAY_COLUMNS.has(column) ? `to_json(${column}) AS ${column}` : column))
+    .join(', ');
 }
 
 /**
@@ -113,7 +132,7 @@ export class CustomerStreamService {
     const fields = new Set<string>(body.fields);
     const clearFields = new Set<string>(body.clearFields);
     // Only the columns of the requested fields: the rest is neither sent nor parsed.
-    const columns = customerColumnsFor(body.fields, clearFields);
+    const columns = streamColumnsFor(body.fields, clearFields);
     const load = async (afterId: string | null): Promise<StreamPage> => {
       const rows = await this.queries.page(body.filter, policy, afterId, STREAM_PAGE_SIZE, columns);
       const levelsOf = rowLevelsMemo((resource) => streamResourceLevels(policy, resource, fields, clearFields));
@@ -148,12 +167,24 @@ export class CustomerStreamService {
         next?.catch(() => undefined);
         let chunk = '';
         let inChunk: string[] = [];
+        let views: StreamView[] = [];
         let open = true;
         try {
-          for (const row of rows) {
-            const { id, version, ...rest } = this.queries.viewWith(row, levelsOf(row), keys);
-            chunk += `${JSON.stringify({ id, version, ...rest })}\n`;
+          // One view builder per distinct levels of the page (the memo gives rows with the same policy attributes the same levels).
+          const builders = new Map<Readonly<Record<CustomerViewField, FieldLevel>>, StreamViewBuilder>();
+          for (let i = 0; i < rows.length; i += 1) {
+            const row = rows[i];
+            const levels = levelsOf(row);
+            let viewOf = builders.get(levels);
+            if (!viewOf) {
+              viewOf = streamViewBuilder(levels, keys);
+              builders.set(levels, viewOf);
+            }
+            views.push(viewOf(row));
             inChunk.push(row.id);
+            if (views.length < STREAM_LINES_AT_ONCE && i < rows.length - 1) continue;
+            chunk += streamLines(views);
+            views = [];
             if (chunk.length >= STREAM_CHUNK_CHARS) {
               open = await send(chunk, inChunk);
               chunk = '';

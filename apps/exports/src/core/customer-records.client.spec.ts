@@ -1,5 +1,5 @@
 import type { ServiceTokenClient } from '@warden/security';
-import { CustomerRecordsClient, type CustomerStreamRequest } from './customer-records.client';
+import { CustomerRecordsClient, parseLines, type CustomerStreamRequest } from './customer-records.client';
 
 const request: CustomerStreamRequest = { onBehalfOf: 'u-1', purposeId: 'e-1', filter: {}, fields: ['name'], clearFields: [] };
 const tokens = { token: async () => 'service-token', invalidate: () => undefined } as unknown as ServiceTokenClient;
@@ -50,6 +50,28 @@ describe('CustomerRecordsClient', () => {
       const batches = await collect(client.streamBatches(request));
       expect(batches).toHaveLength(1);
       expect(batches[0]).toHaveLength(50);
+    });
+  });
+
+  describe('the lines of a chunk', () => {
+    const parsedOneByOne = (text: string) =>
+      text
+        .split('\n')
+        .filter((line) => line.trim() !== '')
+        .map((line) => JSON.parse(line) as unknown);
+    const lines = ['{"id":"a","name":"x, y"}', '{"id":"b","tags":["1","2"]}', '{"id":"c","name":"say \\"hi\\"\\n"}'];
+
+    it('are the rows a parse per line gives, also with blank lines and carriage returns', () => {
+      for (const text of [lines.join('\n'), `${lines.join('\n\n')}\n  `, lines.join('\r\n'), '', '\n']) {
+        expect(parseLines(`${text}\n`, text.length)).toEqual(parsedOneByOne(text));
+      }
+    });
+
+    it('refuse a line that is not one JSON value, as a parse per line does', () => {
+      for (const text of ['{"id":"a"},{"id":"b"}\n{"id":"c"}', '{"id":"a"}\n{"id":', '[{"id":"a"}\n]']) {
+        expect(() => parsedOneByOne(text)).toThrow(SyntaxError);
+        expect(() => parseLines(`${text}\n`, text.length)).toThrow(SyntaxError);
+      }
     });
   });
 });

@@ -1,5 +1,6 @@
 import { maskEmail, maskMobile, maskName } from '@warden/security';
-import { randomBytes } from 'node:crypto';
+import fc from 'fast-check';
+import { createHmac, randomBytes } from 'node:crypto';
 import { v7 as uuidv7 } from 'uuid';
 import {
   binomialTail,
@@ -8,7 +9,10 @@ import {
   fingerprintIdOf,
   Fingerprinter,
   isDecoyOf,
+  markValue,
   observedBit,
+  rowBit,
+  rowBits,
   tagOfFingerprint,
   traceRows,
   type ExportRow,
@@ -83,6 +87,39 @@ describe('Fingerprint', () => {
       expect([...out, ...batched.finish()]).toEqual(expected);
     }
     expect(expected.some((row, i) => row !== mixed[i])).toBe(true);
+  });
+
+  it('derives the keys and decoy ids as HMAC-SHA-256 keyed with the raw key bytes', () => {
+    const exportKey = exportFingerprintKey(serverKey, exportA);
+    expect(exportKey).toEqual(createHmac('sha256', serverKey).update(`export:${exportA}`).digest());
+    const id = decoyId(exportKey, 0x12345678, 0x0193_0000_0000n, 7);
+    const mac = createHmac('sha256', exportKey).update(`decoy:${0x0193_0000_0000n}:${0x12345678}:7`).digest().readUInt32BE(0);
+    expect(id.replace(/-/g, '').slice(-8)).toBe(mac.toString(16).padStart(8, '0'));
+  });
+
+  it('gives each id the bit of its own, whether the ids of a batch are all UUIDs or not', () => {
+    const exportKey = exportFingerprintKey(serverKey, exportA);
+    const uuids = rows.slice(0, 300).map((row) => row.id);
+    const odd = ['not-a-uuid', 'zzzzzzzz-0000-7000-8000-000000000000', uuids[0].toUpperCase(), '', `${uuids[1]} `, uuids[2].replace(/-/g, '_')];
+    for (const ids of [uuids, [...uuids.slice(0, 10), ...odd], odd, [uuids[0].toUpperCase(), uuids[1]]]) {
+      expect([...rowBits(exportKey, ids)]).toEqual(ids.map((id) => rowBit(exportKey, id)));
+    }
+  });
+
+  it('marks a masked value as the canonical-stars pattern says, one star more', () => {
+    const byPattern = (value: string) => (value === '***' ? value : value.replace(/^([^*]?)\*\*\*(?!\*)/u, '$1****'));
+    const masked = fc.string({ unit: fc.constantFrom('*', '*', '*', 'a', '张', '\u{1F600}', '\uD800', '\uDC00', '@', ' ') });
+    fc.assert(
+      fc.property(fc.oneof(masked, fc.string({ unit: 'grapheme' })), (value) => {
+        expect(markValue(value)).toBe(byPattern(value));
+      }),
+      { numRuns: 5000 },
+    );
+    expect(markValue('J*** Smith')).toBe('J**** Smith');
+    expect(markValue('***@example.com')).toBe('****@example.com');
+    expect(markValue('\u{1F600}*** x')).toBe('\u{1F600}**** x');
+    expect(markValue('138****8000')).toBe('138****8000');
+    expect(markValue(42)).toBe(42);
   });
 
   it('adds about one decoy per 100 rows, each a valid UUIDv7 near its neighbour', () => {

@@ -19,7 +19,7 @@ import { ExportService, type ExportRow as ExportReadRow } from '../export/export
 import { exportFingerprintKey, fingerprintIdOf, Fingerprinter, type ExportRow } from '../fingerprint/fingerprint.util';
 import { SegmentEncryptor } from './encrypted-file.util';
 import { DigestCounter, writeExportFile } from './export-file.writer';
-import { shapeRow } from './export-row.util';
+import { rowShaper } from './export-row.util';
 
 /** After this many attempts cut short by an unavailable customer-records, the export fails. */
 const MAX_ATTEMPTS = 5;
@@ -246,6 +246,7 @@ export class ExportGenerator implements OnApplicationBootstrap, OnApplicationShu
       { onBehalfOf: row.requester_id, purposeId: exportId, filter, fields: row.fields, clearFields: row.clear_fields },
       signal,
     );
+    const shape = rowShaper(row.fields, clearFields);
     let rowCount = 0;
     const every = this.config.EXPORTS_PROGRESS_EVERY;
     const correlationId = `export-generation-${exportId}`;
@@ -263,7 +264,7 @@ export class ExportGenerator implements OnApplicationBootstrap, OnApplicationShu
         if (signal.aborted) throw signal.reason instanceof Cancelled ? signal.reason : new Cancelled('stopped');
         const before = rowCount;
         rowCount += batch.length;
-        const out = fingerprinter.nextBatch(batch.map((raw) => shapeRow(raw, row.fields, clearFields)));
+        const out = fingerprinter.nextBatch(batch.map(shape));
         // A progress event each time the count passes a multiple of `every`.
         if (Math.floor(rowCount / every) > Math.floor(before / every)) await checkpoint();
         yield out;

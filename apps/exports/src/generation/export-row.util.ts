@@ -18,16 +18,26 @@ export function looksMasked(field: string, value: string): boolean {
  * depth: a sensitive field not requested in clear is masked here if the stream sent it in clear.
  */
 export function shapeRow(raw: Record<string, unknown>, fields: readonly string[], clearFields: ReadonlySet<string>): ExportRow {
-  if (typeof raw.id !== 'string' || raw.id.length === 0) throw new Error('a streamed row has no id');
-  const row: ExportRow = { id: raw.id };
-  for (const field of fields) {
-    let value = Object.hasOwn(raw, field) ? raw[field] : null;
-    if (value !== null && value !== undefined && SENSITIVE.has(field) && !clearFields.has(field)) {
-      if (typeof value !== 'string' || !looksMasked(field, value)) value = maskValue(field, value);
+  return rowShaper(fields, clearFields)(raw);
+}
+
+/** `shapeRow` for one export's fields, with which of them to check for masking worked out once. */
+export function rowShaper(fields: readonly string[], clearFields: ReadonlySet<string>): (raw: Record<string, unknown>) => ExportRow {
+  const columns = [...fields];
+  const checked = columns.map((field) => SENSITIVE.has(field) && !clearFields.has(field));
+  return (raw) => {
+    if (typeof raw.id !== 'string' || raw.id.length === 0) throw new Error('a streamed row has no id');
+    const row: ExportRow = { id: raw.id };
+    for (let i = 0; i < columns.length; i += 1) {
+      const field = columns[i];
+      let value = Object.hasOwn(raw, field) ? raw[field] : null;
+      if (checked[i] && value !== null && value !== undefined) {
+        if (typeof value !== 'string' || !looksMasked(field, value)) value = maskValue(field, value);
+      }
+      row[field] = value ?? null;
     }
-    row[field] = value ?? null;
-  }
-  return row;
+    return row;
+  };
 }
 
 /** A value as a spreadsheet or CSV cell: lists joined with `; `, objects as JSON, null empty. */
