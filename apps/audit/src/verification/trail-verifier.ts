@@ -117,19 +117,24 @@ export class TrailVerifier {
       if (problems.length < maxProblems) problems.push(problem);
     };
 
-    const size = await this.merkle.size(dataSource.manager);
-    const checkpoints: CheckpointRow[] = await dataSource.query(
-      `SELECT tree_size, root_hash, issued_at_text, key_id, public_key, signature FROM ${this.s}.checkpoints ORDER BY tree_size`,
-    );
+    // The tree's size and the trail's last position from one snapshot: the indexer appends a trail
+    // row and its leaf in one transaction, so an event indexed while verification starts is either
+    // in both or in neither (two reads could see its row but not its leaf, and name it inserted).
+    // Checkpoints too: one signed meanwhile would name a tree larger than the size read.
+    const { size, maxPosition, checkpoints } = await dataSource.transaction('REPEATABLE READ', async (manager) => {
+      const treeSize = await this.merkle.size(manager);
+      const [row]: Array<{ max: string | null }> = await manager.query(`SELECT max(position) AS max FROM ${this.s}.trail`);
+      const signed: CheckpointRow[] = await manager.query(
+        `SELECT tree_size, root_hash, issued_at_text, key_id, public_key, signature FROM ${this.s}.checkpoints ORDER BY tree_size`,
+      );
+      return { size: treeSize, maxPosition: row.max === null ? null : Number(row.max), checkpoints: signed };
+    });
     const dropped = new Set(
       (
         await dataSource.query(`SELECT to_char(month_start, 'YYYY-MM') AS m FROM ${this.s}.retention_drops`)
       ).map((r: { m: string }) => r.m),
     );
-    const maxRows: Array<{ max: string | null }> = await dataSource.query(
-      `SELECT max(position) AS max FROM ${this.s}.trail`,
-    );
-    const end = Math.max(size, maxRows[0].max === null ? 0 : Number(maxRows[0].max) + 1);
+    const end = Math.max(size, maxPosition === null ? 0 : maxPosition + 1);
 
     const heads = new Map<string, StreamHead>();
     /** Per (source, stream): the highest version seen in trail order and its source position. */
