@@ -184,18 +184,18 @@ describe('offboarding saga (Postgres, Kafka)', () => {
     const [command] = await transferCommands(caseId, 1);
     expect(JSON.parse(command.value)).toMatchObject({ type: 'TransferCustomers', correlationId: caseId, data: { fromUserId: userId } });
     // Each step recorded once, though two instances ran the case; each answered command recorded.
-    expect((await types(caseId)).slice(0, 10)).toEqual([
-      'OffboardingRequested',
-      'OffboardingScheduled',
-      'OffboardingStepStarted',
-      'UserMarkedDepartingRecorded',
-      'OffboardingTookEffect',
-      'OffboardingStepStarted',
-      'OffboardingCommandAnswered',
-      'OffboardingCommandAnswered',
-      'AccessFrozen',
-      'HandoverStarted',
-    ]);
+    // (An answer may be recorded before the saga records that it sent the step: then the step's
+    // OffboardingStepStarted is not appended, as the case has moved on.)
+    const recorded = await types(caseId);
+    const count = (type: string) => recorded.filter((t) => t === type).length;
+    expect(recorded.slice(0, 2)).toEqual(['OffboardingRequested', 'OffboardingScheduled']);
+    for (const type of ['UserMarkedDepartingRecorded', 'OffboardingTookEffect', 'AccessFrozen', 'HandoverStarted']) expect(count(type)).toBe(1);
+    expect(count('OffboardingCommandAnswered')).toBe(2);
+    expect(count('OffboardingStepStarted')).toBeLessThanOrEqual(2);
+    expect(count('OffboardingStepFailed')).toBe(0);
+    expect(recorded.indexOf('UserMarkedDepartingRecorded')).toBeLessThan(recorded.indexOf('OffboardingTookEffect'));
+    expect(recorded.indexOf('OffboardingTookEffect')).toBeLessThan(recorded.indexOf('AccessFrozen'));
+    expect(recorded.indexOf('AccessFrozen')).toBeLessThan(recorded.indexOf('HandoverStarted'));
     expect(steps.commandsOf('MarkUserDeparting', userId)).toHaveLength(1);
     expect(steps.commandsOf('FreezeUserAccess', userId)).toHaveLength(1);
     expect(steps.commandsOf('CancelUserExports', userId)).toHaveLength(1);
@@ -211,6 +211,8 @@ describe('offboarding saga (Postgres, Kafka)', () => {
     const { caseId, userId } = await request(saga.saga, new Date(Date.now() + 3600_000));
     // The saga's mark is on its way when the case is cancelled (the cancel found no mark to clear yet).
     await expectEventually(() => expect(steps.commandsOf('MarkUserDeparting', userId)).toHaveLength(1), { timeoutMs: 20_000 });
+    // The saga records the step once its command is on its way; after that it waits for the answer.
+    await expectEventually(async () => expect(await types(caseId)).toContain('OffboardingStepStarted'), { timeoutMs: 20_000 });
     await saga.saga.handle(caseId, { type: 'CancelOffboarding', data: { cancelledBy: 'hr-user', reason: 'stays after all' } }, new Date());
     steps.holdDeparting = null;
     release();

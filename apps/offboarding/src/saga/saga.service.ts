@@ -197,8 +197,8 @@ export class SagaService {
    * every request: from then on every token the leaver holds is refused, whatever the commands'
    * way through Kafka takes.
    *
-   * Command ids derive from the case and its version when sent: a visit repeated after a crash
-   * sends the same ids (the receivers' inboxes drop the repeat), a later attempt new ones (every
+   * Command ids derive from the case and its version when the step starts: a later attempt sends
+   * new ones (every
    * command is idempotent in its effect, so a receiver that did get the first one answers again
    * with the same outcome; the decider takes the first answer of each command).
    */
@@ -224,18 +224,19 @@ export class SagaService {
       return false;
     }
     if (step === 'freeze') await this.revocations.revokeUser(userId, now);
-    const commands = await this.sendCommands(state, STEP_COMMANDS[step].filter((name) => !answered(state, name)), version, now);
+    // Recorded before the commands leave, so no answer can arrive before the step is (an answer
+    // racing the record would make the visit conflict and send the step again). A crash between
+    // the record and the sending leaves the step silent until `answerBy`: then it is counted and sent.
+    const commands = STEP_COMMANDS[step]
+      .filter((name) => !answered(state, name))
+      .map((command) => ({ commandId: derivedId(caseId, `${command}@${version}`), command }));
     const answerBy = capped(now.getTime() + timeoutMs).toISOString();
-    await this.handle(caseId, { type: 'StartStep', data: { step, commands, answerBy } }, now);
+    if (!(await this.handle(caseId, { type: 'StartStep', data: { step, commands, answerBy } }, now))) return false;
+    await this.sendCommands(state, commands, now);
     return false; // the answers arrive as events
   }
 
-  private async sendCommands(
-    state: OpenCase,
-    names: readonly OffboardingStepCommand[],
-    version: number,
-    now: Date,
-  ): Promise<Array<{ commandId: string; command: OffboardingStepCommand }>> {
+  private async sendCommands(state: OpenCase, commands: ReadonlyArray<{ commandId: string; command: OffboardingStepCommand }>, now: Date): Promise<void> {
     const { caseId, userId, effectiveAt } = state.request;
     const reason = `offboarding:${caseId}`;
     const data: Record<OffboardingStepCommand, Record<string, unknown>> = {
@@ -244,13 +245,9 @@ export class SagaService {
       CancelUserExports: { userId, reason },
       CompileUserActivity: { userId, days: this.config.OFFBOARDING_REPORT_DAYS },
     };
-    const sent: Array<{ commandId: string; command: OffboardingStepCommand }> = [];
-    for (const command of names) {
-      const commandId = derivedId(caseId, `${command}@${version}`);
+    for (const { commandId, command } of commands) {
       await this.publisher.send(command as CommandType, { commandId, key: userId, correlationId: caseId, issuedAt: now, data: data[command] });
-      sent.push({ commandId, command });
     }
-    return sent;
   }
 
   private async handover(state: OpenCase, last: EventEnvelope | undefined, now: Date): Promise<boolean> {
