@@ -71,8 +71,9 @@ describe('exports (running app with customer-records)', () => {
   const requestExport = async (as: string, body: Record<string, unknown>): Promise<View> =>
     json<View>(await call(as, 'POST', '/v1/exports', body), 201);
   const statusOf = async (as: string, id: string): Promise<View> => json<View>(await call(as, 'GET', `/v1/exports/${id}`), 200);
+  // Well inside the worker's one-minute poll: an export that waited for the poll would fail here.
   const waitFor = (as: string, id: string, status: string) =>
-    expectEventually(async () => expect((await statusOf(as, id)).status).toBe(status), { timeoutMs: 60_000, intervalMs: 250 });
+    expectEventually(async () => expect((await statusOf(as, id)).status).toBe(status), { timeoutMs: 30_000, intervalMs: 250 });
   const download = async (as: string, id: string): Promise<{ token: string; text: string }> => {
     const link = await json<{ token: string }>(await call(as, 'POST', `/v1/exports/${id}/download-link`), 201);
     const res = await call(as, 'GET', `/v1/exports/${id}/download?token=${link.token}`);
@@ -130,7 +131,9 @@ describe('exports (running app with customer-records)', () => {
         SERVICE_CLIENT_SECRET: clientSecret,
         EXPORTS_FINGERPRINT_KEY: randomBytes(32).toString('base64'),
         EXPORTS_DIR: dir,
-        EXPORTS_POLL_MS: '200',
+        // The worker's poll is a minute: every export here starts because the request or the
+        // approval handed it to the worker at once (the crash test covers claiming by poll).
+        EXPORTS_POLL_MS: '60000',
         EXPORTS_WORKER_LEASE_MS: '3000',
         EXPORTS_PROGRESS_EVERY: '100',
         EXPORTS_ROW_THRESHOLD: '200',

@@ -4,6 +4,7 @@ import { DirectoryConsumer } from '../directory/directory.consumer';
 import { DirectoryService } from '../directory/directory.service';
 import { TraceService } from '../fingerprint/trace.service';
 import { ExportGenerator } from '../generation/export-generator.service';
+import { ExportQueueSignal } from '../generation/export-queue.signal';
 import { DownloadService } from './download.service';
 import { ExportExpirySweeper } from './export-expiry.sweeper';
 import { ExportController } from './export.controller';
@@ -18,6 +19,7 @@ import { ExportService } from './export.service';
     DirectoryService,
     DirectoryConsumer,
     ExportGenerator,
+    ExportQueueSignal,
     ExportExpirySweeper,
     ExportCommandConsumer,
   ],

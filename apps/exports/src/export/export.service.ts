@@ -12,6 +12,7 @@ import { StepUpVerifier } from '../core/step-up.verifier';
 import { openBox, sealBox } from '../core/sealed-box.util';
 import { KEY_PROVIDER } from '../core/tokens';
 import { DirectoryService } from '../directory/directory.service';
+import { ExportQueueSignal } from '../generation/export-queue.signal';
 import type { ExportCommand } from './export.commands';
 import { CANCELLABLE, exportDecider, type ExportStatus } from './export.decider';
 import type { CancelBody, DecisionBody, ExportView, ListExportsQuery, RequestExportBody, TeamPolicyBody } from './export.dto';
@@ -101,6 +102,7 @@ export class ExportService {
     private readonly stepUp: StepUpVerifier,
     private readonly files: ExportFiles,
     @Inject(KEY_PROVIDER) private readonly keys: KeyProvider,
+    private readonly queue: ExportQueueSignal,
   ) {}
 
   private get s(): string {
@@ -170,7 +172,14 @@ export class ExportService {
       },
       metadata,
     );
-    return toView(await this.row(exportId));
+    return this.viewAfterDecision(exportId);
+  }
+
+  /** The export's view; a queued export (it needs no approval, or was just approved) is handed to the worker now. */
+  private async viewAfterDecision(exportId: string): Promise<ExportView> {
+    const view = toView(await this.row(exportId));
+    if (view.status === 'queued') this.queue.ready();
+    return view;
   }
 
   /** The plain filter goes to customer-records; events and the read model keep it masked, this table sealed. */
@@ -210,7 +219,7 @@ export class ExportService {
         metadata,
       );
     }
-    return toView(await this.row(exportId));
+    return this.viewAfterDecision(exportId);
   }
 
   /** By the requester or a security officer; anyone else gets 404 as if the export did not exist. */

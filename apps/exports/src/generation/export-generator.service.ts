@@ -13,6 +13,7 @@ import { DataSource } from 'typeorm';
 import type { ExportsConfig } from '../core/config';
 import { CustomerRecordsClient } from '../core/customer-records.client';
 import { KEY_PROVIDER } from '../core/tokens';
+import { ExportQueueSignal } from './export-queue.signal';
 import { ExportFiles } from '../export/export-files';
 import { ExportError } from '../export/export.exception';
 import { ExportService, type ExportRow as ExportReadRow } from '../export/export.service';
@@ -51,6 +52,7 @@ export class ExportGenerator implements OnApplicationBootstrap, OnApplicationShu
   private readonly active = new Map<string, AbortController>();
   private timer: NodeJS.Timeout | undefined;
   private polling = false;
+  private pollAgain = false;
   private stopped = false;
 
   constructor(
@@ -61,6 +63,7 @@ export class ExportGenerator implements OnApplicationBootstrap, OnApplicationShu
     private readonly customers: CustomerRecordsClient,
     private readonly exportsService: ExportService,
     private readonly files: ExportFiles,
+    private readonly queue: ExportQueueSignal,
   ) {}
 
   private get s(): string {
@@ -71,6 +74,7 @@ export class ExportGenerator implements OnApplicationBootstrap, OnApplicationShu
     await this.files.ensureDir();
     this.timer = setInterval(() => void this.poll(), this.config.EXPORTS_POLL_MS);
     this.timer.unref();
+    this.queue.onReady(() => void this.poll());
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -83,8 +87,14 @@ export class ExportGenerator implements OnApplicationBootstrap, OnApplicationShu
 
   /** One round: claim as many exports as there are free slots. */
   async poll(): Promise<void> {
-    if (this.polling || this.stopped) return;
+    if (this.stopped) return;
+    if (this.polling) {
+      // Something became ready while this round was claiming: look again when it ends.
+      this.pollAgain = true;
+      return;
+    }
     this.polling = true;
+    this.pollAgain = false;
     try {
       while (this.active.size < this.config.EXPORTS_WORKER_CONCURRENCY && !this.stopped) {
         const claimed = await this.claim();
@@ -98,6 +108,7 @@ export class ExportGenerator implements OnApplicationBootstrap, OnApplicationShu
     } finally {
       this.polling = false;
     }
+    if (this.pollAgain) await this.poll();
   }
 
   /**
