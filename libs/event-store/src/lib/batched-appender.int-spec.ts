@@ -160,4 +160,25 @@ describe('BatchedAppender (real Postgres)', () => {
     await batched.record('reader-10', increment(1), requestMetadata(1));
     expect(commits).toBe(1);
   });
+
+  it('validates each event once, as it is recorded, whether the batch is a transaction or one statement', async () => {
+    let validations = 0;
+    const counting = Object.create(testRegistry) as typeof testRegistry;
+    counting.validateData = ((type: string, data: unknown) => {
+      validations += 1;
+      return testRegistry.validateData(type, data);
+    }) as typeof testRegistry.validateData;
+    const countingStore = new EventStore({ dataSource, schema, registry: counting, projections: [] });
+    const transactional = appender({ store: countingStore, registry: counting });
+    await transactional.record('reader-11', [increment(1), increment(2)], requestMetadata(1));
+    expect(validations).toBe(2);
+    const alone = appender({ store: countingStore, registry: counting, unprojectedTypes: new Set(['CounterIncremented']) });
+    await alone.record('reader-12', increment(3), requestMetadata(2));
+    expect(validations).toBe(3);
+    expect((await store.readStream('reader-11')).map((e) => e.data.by)).toEqual([1, 2]);
+    expect((await store.readStream('reader-12')).map((e) => e.data.by)).toEqual([3]);
+    // A record the registry refuses fails its caller only, before anything is written.
+    await expect(alone.record('reader-12', { type: 'CounterIncremented', data: { by: 'x' } }, requestMetadata(3))).rejects.toThrow();
+    expect(await store.readStream('reader-12')).toHaveLength(1);
+  });
 });

@@ -95,10 +95,12 @@ export class BatchedAppender {
   /** Appends `events` to `streamId` with the next batch; resolves once that batch committed. */
   record(streamId: string, events: NewEvent | readonly NewEvent[], metadata: CommandMetadata): Promise<void> {
     if (this.closed) return Promise.reject(new BatchedAppenderClosedError());
-    const list: readonly NewEvent[] = Array.isArray(events) ? events : [events as NewEvent];
-    if (list.length === 0) return Promise.resolve();
+    const given: readonly NewEvent[] = Array.isArray(events) ? events : [events as NewEvent];
+    if (given.length === 0) return Promise.resolve();
+    let list: NewEvent[];
     try {
-      for (const event of list) this.options.registry.validateData(event.type, event.data);
+      // Validated once, here; the store appends what the registry returned without validating again.
+      list = given.map((event) => ({ ...event, data: this.options.registry.validateData(event.type, event.data) }));
     } catch (error) {
       return Promise.reject(error);
     }
@@ -205,6 +207,7 @@ export class BatchedAppender {
         expectedHash: head.hash,
         metadata,
         manager,
+        validated: true,
       });
     } catch (error) {
       if (error instanceof StreamVersionConflict) {
@@ -247,7 +250,7 @@ export class BatchedAppender {
         const result = await this.options.store.append(
           streamId,
           run.flatMap((record) => record.events),
-          { expectedVersion: 'any', metadata: run[0].metadata, manager },
+          { expectedVersion: 'any', metadata: run[0].metadata, manager, validated: true },
         );
         written.push([streamId, result]);
       }

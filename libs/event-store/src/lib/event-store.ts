@@ -195,12 +195,12 @@ export class EventStore {
   private seal(
     streamId: string,
     events: readonly NewEvent[],
-    { metadata }: AppendOptions,
+    { metadata, validated }: AppendOptions,
     head: { version: number; lastHash: string },
   ): EventEnvelope[] {
     let prevHash = head.lastHash;
     return events.map((event, index) => {
-      const data = this.options.registry.validateData(event.type, event.data);
+      const data = validated ? event.data : this.options.registry.validateData(event.type, event.data);
       const body = {
         eventId: uuidv7(),
         type: event.type,

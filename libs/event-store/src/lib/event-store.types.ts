@@ -26,6 +26,11 @@ export type AppendOptions = {
   metadata: CommandMetadata;
   /** Join an outer transaction (a consumer's inbox record, another stream) instead of opening one. */
   manager?: EntityManager;
+  /**
+   * The events' data are already what the registry's `validateData` returned for them (the batched
+   * appender validates each record as it arrives): they are not validated a second time.
+   */
+  validated?: boolean;
 };
 
 export type AppendResult = { streamVersion: number; events: EventEnvelope[] };
