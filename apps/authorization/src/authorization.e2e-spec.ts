@@ -253,6 +253,48 @@ describe('authorization (running app)', () => {
       expect(JSON.stringify(bad.body)).toContain('status');
     });
 
+    it('ends every session of a user moved to another team: the old token is refused, the next login names the new team', async () => {
+      const teamOf = async (name: string) => ((await call('/v1/teams', { token: adminToken, body: { name: uniqueName(name) } })).body as { id: string }).id;
+      const [north, south] = [await teamOf('north'), await teamOf('south')];
+      const { username, password, user } = await createUser({ teamId: north });
+      const other = await createUser({ teamId: north });
+      const old = (await login(username, password)).body;
+      const kept = (await login(other.username, other.password)).body;
+      expect((await call(`/v1/users/${user.id}/sessions`, { token: old.accessToken })).status).toBe(200);
+
+      // Renaming does not end sessions; a move to another team does.
+      expect((await call(`/v1/users/${user.id}`, { method: 'PATCH', token: adminToken, body: { displayName: 'Zoe North' } })).status).toBe(200);
+      expect((await call(`/v1/users/${user.id}/sessions`, { token: old.accessToken })).status).toBe(200);
+      const moved = await call(`/v1/users/${user.id}`, { method: 'PATCH', token: adminToken, body: { teamId: south } });
+      expect(moved.status).toBe(200);
+      expect(moved.body).toMatchObject({ teamId: south });
+      await expectEventually(
+        async () => {
+          const res = await call(`/v1/users/${user.id}/sessions`, { token: old.accessToken });
+          expect(res.status).toBe(401);
+          expect((res.body as ErrorBody).code).toBe('TOKEN_REVOKED');
+        },
+        { timeoutMs: 1000 },
+      );
+      expect((await call('/v1/auth/refresh', { body: { refreshToken: old.refreshToken } })).status).toBe(401);
+      const sessions = (await call(`/v1/users/${user.id}/sessions`, { token: adminToken })).body as Array<{ status: string; revokeReason: string }>;
+      expect(sessions).toEqual([expect.objectContaining({ status: 'revoked', revokeReason: 'team_changed' })]);
+      // Only the moved user's sessions end.
+      expect((await call(`/v1/users/${other.user.id}/sessions`, { token: kept.accessToken })).status).toBe(200);
+
+      // The next login names the new team (retried: a login within the second of the revocation is refused for that second).
+      const jwks = createLocalJWKSet((await call('/.well-known/jwks.json')).body as JSONWebKeySet);
+      await expectEventually(
+        async () => {
+          const again = await login(username, password);
+          expect(again.status).toBe(200);
+          expect((await call(`/v1/users/${user.id}/sessions`, { token: again.body.accessToken })).status).toBe(200);
+          expect((await jwtVerify(again.body.accessToken, jwks)).payload.teamId).toBe(south);
+        },
+        { timeoutMs: 5000, intervalMs: 500 },
+      );
+    });
+
     it('ends every session of an admin demoted by another admin: the old token is refused, the next login gets the current roles', async () => {
       const { username, password, user } = await createUser({ roles: ['admin', 'staff'] });
       const enrolment = await enrolAtLogin(username, password);

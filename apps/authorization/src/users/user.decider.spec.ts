@@ -1,7 +1,7 @@
 import type { UserCreatedData, UserEvent, UserStatus } from '@warden/contracts';
 import { v7 as uuidv7 } from 'uuid';
 import type { CreateUser, UserCommand } from './user.commands';
-import { decide, evolve, initialUserState, rolesRemovedBy, type UserState } from './user.decider';
+import { decide, evolve, initialUserState, rolesRemovedBy, teamChangedBy, type UserState } from './user.decider';
 import { UserError, UserErrorCode } from './user.exception';
 
 /** `given(past events).when(command).then(new events)` or `.thenThrows(code, status)`. */
@@ -190,6 +190,25 @@ describe('User', () => {
 
     it('names none for a user being created', () => {
       expect(rolesRemovedBy(initialUserState, decide(create(), initialUserState))).toEqual([]);
+    });
+  });
+
+  describe('teamChangedBy (the sessions of a user moved to another team end)', () => {
+    const inTeam = (teamId: string | null): UserState =>
+      [created, { type: 'UserUpdated', data: { userId, teamId } } as UserEvent].reduce<UserState>(evolve, initialUserState);
+    const move = (teamId: string | null): UserCommand => ({ type: 'UpdateUser', data: { userId, teamId } });
+
+    it('is true when an update moves the user to another team, or out of their team, or into one', () => {
+      expect(teamChangedBy(inTeam('team-1'), decide(move('team-2'), inTeam('team-1')))).toBe(true);
+      expect(teamChangedBy(inTeam('team-1'), decide(move(null), inTeam('team-1')))).toBe(true);
+      expect(teamChangedBy(inTeam(null), decide(move('team-1'), inTeam(null)))).toBe(true);
+    });
+
+    it('is false when the team stays, other fields change, or the user is being created', () => {
+      expect(teamChangedBy(inTeam('team-1'), decide(move('team-1'), inTeam('team-1')))).toBe(false);
+      expect(teamChangedBy(inTeam('team-1'), decide({ type: 'UpdateUser', data: { userId, displayName: 'Ada King' } }, inTeam('team-1')))).toBe(false);
+      expect(teamChangedBy(inTeam('team-1'), decide(changeStatus('departing'), inTeam('team-1')))).toBe(false);
+      expect(teamChangedBy(initialUserState, decide(create(), initialUserState))).toBe(false);
     });
   });
 

@@ -169,6 +169,17 @@ export function rolesRemovedBy(state: UserState, events: readonly UserEvent[]): 
   return state.roles.filter((role) => !kept.has(role));
 }
 
+/**
+ * Pure: whether the events move an existing user to another team (or out of one). Access tokens
+ * name the team they were issued with, and services act on it (an export's team decides its
+ * approval policy and approvers), so the old tokens must not outlive the move.
+ */
+export function teamChangedBy(state: UserState, events: readonly UserEvent[]): boolean {
+  if (state.status === 'none') return false;
+  const after = events.reduce(evolve, state);
+  return after.status !== 'none' && after.teamId !== state.teamId;
+}
+
 /** Pure: the user's state after an event. */
 export function evolve(state: UserState, event: UserEvent): UserState {
   switch (event.type) {

@@ -9,20 +9,27 @@ import { maskEmail } from './email-mask.util';
 import { PasswordHasher } from './password.hasher';
 import { passwordProblem } from './password.policy';
 import type { UserCommand } from './user.commands';
-import { decide, evolve, initialUserState, REVOKING_STATUSES, rolesRemovedBy, type UserState } from './user.decider';
+import { decide, evolve, initialUserState, REVOKING_STATUSES, rolesRemovedBy, teamChangedBy, type UserState } from './user.decider';
 import type { CreateUserBody, ListUsersQuery, Page, UpdateUserBody, UserView } from './user.dto';
 import { UserError, UserErrorCode } from './user.exception';
 
 /** Why the sessions of a user who lost a role end (`SessionRevoked.reason`). */
 export const ROLES_CHANGED_REASON = 'roles_changed';
 
-type RolesNote = { removed: string[] };
+/** Why the sessions of a user moved to another team end (`SessionRevoked.reason`). */
+export const TEAM_CHANGED_REASON = 'team_changed';
 
-/** The user decider, noting in `note` the roles the events it decides take away (`rolesRemovedBy`). */
-function noting(note: RolesNote) {
+type ChangeNote = { removed: string[]; teamChanged: boolean };
+
+/**
+ * The user decider, noting in `note` the roles the events it decides take away (`rolesRemovedBy`)
+ * and whether they move the user to another team (`teamChangedBy`).
+ */
+function noting(note: ChangeNote) {
   const decideNoting = (command: UserCommand, state: UserState): UserEvent[] => {
     const events = decide(command, state);
     note.removed = rolesRemovedBy(state, events);
+    note.teamChanged = teamChangedBy(state, events);
     return events;
   };
   return { initialState: initialUserState, decide: decideNoting, evolve };
@@ -74,17 +81,19 @@ export class UserService {
   /**
    * Load → decide → append, in `manager`'s transaction. Returns the events appended.
    *
-   * Every path that changes a user's roles comes through here (the admin's PATCH, SCIM groups). When
-   * the events take a role away, every session of the user ends in the same transaction (the user's
-   * revocation marker, then the rows and `SessionRevoked` with reason `roles_changed`): the access
-   * tokens name the roles they were issued with, and every service's guard trusts them until they
-   * expire, so the old token must be refused; the next login issues the current roles. The marker
-   * is written before the commit: if it cannot be written the change is not made.
+   * Every path that changes a user's roles or team comes through here (the admin's PATCH, SCIM). When
+   * the events take a role away or move the user to another team, every session of the user ends in
+   * the same transaction (the user's revocation marker, then the rows and `SessionRevoked` with
+   * reason `roles_changed` or `team_changed`): the access tokens name the roles and team they were
+   * issued with, and every service's guard trusts them until they expire, so the old token must be
+   * refused; the next login issues the current ones. The marker is written before the commit: if it
+   * cannot be written the change is not made.
    */
   private async handle(userId: string, command: UserCommand, metadata: CommandMetadata, manager: EntityManager): Promise<UserEvent[]> {
-    const noted: RolesNote = { removed: [] };
+    const noted: ChangeNote = { removed: [], teamChanged: false };
     const { events } = await this.store.handle(userStreamId(userId), noting(noted), command, { metadata, manager });
     if (noted.removed.length > 0) await this.sessions.revokeAllInTransaction(userId, ROLES_CHANGED_REASON, metadata, manager);
+    else if (noted.teamChanged) await this.sessions.revokeAllInTransaction(userId, TEAM_CHANGED_REASON, metadata, manager);
     return events;
   }
 
