@@ -3,7 +3,8 @@
 //   1. local ability check: Policy.can() p99 vs a plain-JS rule lookup doing the same decision;
 //   2. POST /v1/decisions at 50 concurrent clients vs GET /health/live on the same app;
 //   3. revocation propagation: logout on one instance → first refusal by another instance;
-//   4. login rate with the production argon2 cost vs raw argon2 verify in-process.
+//   4. login rate with the production argon2 cost vs raw argon2 verify in-process;
+//   5. failed-login time of an unknown username vs a known one with a wrong password.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -95,6 +96,8 @@ async function launchStack(): Promise<Stack> {
     WARDEN_KEKS: `1:${randomBytes(32).toString('base64')}`,
     WARDEN_SERVICE_CLIENTS: `exports=${exportsSecret}`,
     LOGIN_IP_MAX_FAILURES: '1000000',
+    // The failed-login timing below measures the password path, not the lockout's quick refusal.
+    LOGIN_MAX_FAILURES: '1000000',
   };
   const portA = await freePort();
   const a = await launchApp('authorization', { port: portA, env: { ...common, AUTHORIZATION_PORT: String(portA) } });
@@ -169,6 +172,37 @@ async function loginRates(stack: Stack, user: { username: string; password: stri
   return { logins, verifies: n / ((performance.now() - t) / 1000) };
 }
 
+/**
+ * 5. Failed logins of an unknown username and of a known one with a wrong password, alternating
+ * (which goes first too), medians in ms: equal times mean the answer's timing does not tell whether
+ * a username exists (an unknown name is checked against a dummy hash of the same cost).
+ */
+async function failedLoginTimes(stack: Stack, user: { username: string }, n: number): Promise<{ unknown: number; known: number }> {
+  const unknown: number[] = [];
+  const known: number[] = [];
+  const attempt = async (username: string, into: number[]) => {
+    const t = performance.now();
+    const res = await fetch(`${stack.a.url}/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username, password: 'not-the-password-0' }),
+    });
+    await res.arrayBuffer();
+    if (res.status !== 401) throw new Error(`a failed login answered ${res.status}`);
+    into.push(performance.now() - t);
+  };
+  for (let i = 0; i < n; i++) {
+    if (i % 2 === 0) {
+      await attempt(uniqueName('nobody'), unknown);
+      await attempt(user.username, known);
+    } else {
+      await attempt(user.username, known);
+      await attempt(uniqueName('nobody'), unknown);
+    }
+  }
+  return { unknown: median(unknown), known: median(known) };
+}
+
 const line = (name: string, unit: string, subject: number[], baseline: number[], goal: string, pass: (s: Spread) => boolean | null): Line => {
   const s = spread(subject);
   return { name, unit, subject: s, baseline: spread(baseline), ratio: spread(subject.map((v, i) => v / baseline[i])), goal, pass: pass(s) };
@@ -181,7 +215,7 @@ export async function runAuthorizationBench(): Promise<number> {
   const abilityCalls = intEnv('BENCH_AUTHZ_ABILITY_CALLS', 200_000);
   const samples = intEnv('BENCH_AUTHZ_REVOCATIONS', 40);
   const logins = intEnv('BENCH_AUTHZ_LOGINS', 20);
-  const r = { abilityS: [] as number[], abilityB: [] as number[], decS: [] as number[], decB: [] as number[], decP99: [] as number[], liveP99: [] as number[], revP99: [] as number[], revMedian: [] as number[], loginS: [] as number[], loginB: [] as number[] };
+  const r = { abilityS: [] as number[], abilityB: [] as number[], decS: [] as number[], decB: [] as number[], decP99: [] as number[], liveP99: [] as number[], revP99: [] as number[], revMedian: [] as number[], loginS: [] as number[], loginB: [] as number[], failUnknown: [] as number[], failKnown: [] as number[] };
 
   log(`authz: ${runs} runs; ability ${abilityCalls} calls; decisions ${clients} clients × ${seconds} s; ${samples} revocations; ${logins} logins`);
   abilityRep(20_000); // warm-up (JIT)
@@ -221,6 +255,9 @@ export async function runAuthorizationBench(): Promise<number> {
       const rates = await loginRates(stack, user, logins);
       r.loginS.push(rates.logins);
       r.loginB.push(rates.verifies);
+      const failed = await failedLoginTimes(stack, user, logins);
+      r.failUnknown.push(failed.unknown);
+      r.failKnown.push(failed.known);
     }
   } finally {
     await stack.a.stop();
@@ -235,6 +272,11 @@ export async function runAuthorizationBench(): Promise<number> {
     line('POST /v1/decisions p99 (50 clients)', 'ms', r.decP99, r.liveP99, 'p99 < 5 ms', (s) => s.median < 5),
     line('revocation propagation p99 (logout → refusal elsewhere)', 'ms', r.revP99, r.revMedian, 'p99 < 200 ms (baseline column: median)', (s) => s.median < 200),
     line('login rate (argon2id 19 MiB, t=2)', 'logins/s', r.loginS, r.loginB, 'reported (vs raw argon2 verify)', () => null),
+    {
+      // Judged on the ratio: the same machine, the same run, alternating.
+      ...line('failed login median, unknown username (vs known username, wrong password)', 'ms', r.failUnknown, r.failKnown, 'ratio 0.9–1.1× (no enumeration by timing)', () => null),
+      pass: ((x) => x >= 0.9 && x <= 1.1)(spread(r.failUnknown.map((v, i) => v / r.failKnown[i])).median),
+    },
   ];
   const fmt = (n: number) => (n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2));
   let out = '\nWarden authorization benchmarks (median of runs; min–max)\n\n';

@@ -367,7 +367,7 @@ export async function runCustomerRecordsBench(): Promise<number> {
   const parts = new Set((process.env.BENCH_CUSTOMERS_PARTS ?? 'read,import,rebuild').split(',').map((p) => p.trim()));
   const databaseUrl = testEnv().databaseUrl;
   const r = {
-    getS: [] as number[], getB: [] as number[], listS: [] as number[], listB: [] as number[], impS: [] as number[], impB: [] as number[],
+    getS: [] as number[], getB: [] as number[], liveS: [] as number[], listS: [] as number[], listB: [] as number[], impS: [] as number[], impB: [] as number[],
     rebuildS: [] as number[], rebuildB: [] as number[],
   };
   log(`customers: ${runs} runs; ${customers} customers; ${reads} reads per rep; import ${importRowsN} rows; parts ${[...parts].join(',')}`);
@@ -402,6 +402,11 @@ export async function runCustomerRecordsBench(): Promise<number> {
         if (parts.has('read')) {
           const getS = await timed(reads, get);
           const getB = await timed(reads, (i) => rawGet(stack.ids[i % stack.ids.length]).then(() => undefined));
+          // The framework's floor on this machine: an answer that touches no database, same client.
+          const live = await timed(reads, () => httpGet(`${stack.app.url}/health/live`, stack.token));
+          const dist = (xs: number[]) => [50, 90, 99].map((q) => `p${q} ${percentile(sorted(xs), q).toFixed(2)}`).join(', ');
+          log(`customers: GET one ${dist(getS)} ms; raw SELECT ${dist(getB)} ms; /health/live ${dist(live)} ms`);
+          r.liveS.push(percentile(sorted(live), 99));
           r.getS.push(percentile(sorted(getS), 99));
           r.getB.push(percentile(sorted(getB), 99));
           const listS = await timed(Math.ceil(reads / 5), list);
@@ -445,6 +450,7 @@ export async function runCustomerRecordsBench(): Promise<number> {
     lines.push(
       line(`GET /v1/customers/:id p99 at ${customers} customers (vs raw SELECT)`, 'ms', r.getS, r.getB, 'p99 < 10 ms', (x) => x.median < 10),
       line('GET /v1/customers?limit=50 p99 (vs raw list SELECT)', 'ms', r.listS, r.listB, 'reported', () => null),
+      line('GET /health/live p99, the HTTP stack alone (vs raw SELECT)', 'ms', r.liveS, r.getB, 'reported', () => null),
     );
   }
   if (parts.has('import')) {
