@@ -275,6 +275,10 @@ describe('exports (running app with customer-records)', () => {
     it('by the offboarding command on Kafka cancels the user exports and voids their links', async () => {
       const pending = await requestExport(leaver, { fields: ['name'], format: 'xlsx', reason: 'before leaving' });
       expect(pending.status).toBe('pending_approval');
+      // The supervisor's inbox and review name the requester, from the directory fed by authorization's events.
+      const named = { id: pending.id, requesterId: leaver, requesterName: 'Leaver', requesterUsername: 'leaver' };
+      expect(await json<View[]>(await call(supervisor, 'GET', '/v1/exports?scope=approvals'), 200)).toContainEqual(expect.objectContaining(named));
+      expect(await json<View>(await call(supervisor, 'GET', `/v1/exports/${pending.id}`), 200)).toMatchObject(named);
       const command: CommandEnvelope = {
         commandId: randomUUID(),
         type: 'CancelUserExports',

@@ -59,6 +59,9 @@ export type ExportView = {
   id: string;
   status: ExportStatus | string;
   requesterId: string;
+  /** The requester's display name and username as the exports directory knows them (lists and single views). */
+  requesterName?: string | null;
+  requesterUsername?: string | null;
   teamId: string | null;
   format: string;
   fields: string[];

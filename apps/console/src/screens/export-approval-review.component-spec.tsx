@@ -121,4 +121,25 @@ describe('ApprovalReview (an export under review)', () => {
     expect(await screen.findByText('none: sensitive fields are masked')).toBeTruthy();
     expect(screen.queryByLabelText('Code from your authenticator app')).toBeNull();
   });
+
+  it('names the requester when the exports service knows them, else shows their user id', async () => {
+    const { unmount } = renderInConsole(<ApprovalReview id={ID} proof={{ current: null }} onDone={() => undefined} />, {
+      person: SUPERVISOR,
+      routes: {
+        [`GET /api/exports/v1/exports/${ID}`]: { status: 200, body: exportView({ requesterName: 'Lin Wei', requesterUsername: 'lin.wei' }) },
+      },
+    });
+    const form = await screen.findByRole('form', { name: 'Decide on the export' });
+    expect(within(form).getByText('Lin Wei', { exact: false })).toBeTruthy();
+    expect(within(form).getByText('lin.wei')).toBeTruthy();
+    expect(within(form).queryByText('b0000000-0000-7000-8000-000000000003')).toBeNull();
+    unmount();
+
+    renderInConsole(<ApprovalReview id={ID} proof={{ current: null }} onDone={() => undefined} />, {
+      person: SUPERVISOR,
+      routes: { [`GET /api/exports/v1/exports/${ID}`]: { status: 200, body: exportView({ requesterName: null, requesterUsername: null }) } },
+    });
+    const again = await screen.findByRole('form', { name: 'Decide on the export' });
+    expect(within(again).getByText('b0000000-0000-7000-8000-000000000003')).toBeTruthy();
+  });
 });

@@ -39,6 +39,17 @@ import { totpCodeSchema, validate } from '../lib/validation.util';
 
 const label = (field: string) => EXPORT_FIELD_LABELS[field as keyof typeof EXPORT_FIELD_LABELS] ?? field;
 
+/** Who asked: their name and username when the exports service knows them, else their user id. */
+function Requester({ view }: { view: ExportView }) {
+  if (!view.requesterName && !view.requesterUsername) return <Code>{view.requesterId}</Code>;
+  return (
+    <Text size="sm" span>
+      {view.requesterName ?? view.requesterUsername}{' '}
+      {view.requesterName && view.requesterUsername ? <Code>{view.requesterUsername}</Code> : null}
+    </Text>
+  );
+}
+
 /** Supervisors' and security officers' inbox: exports and grant requests waiting for their decision. */
 export function ExportApprovalsScreen() {
   const { exports } = useConsole();
@@ -86,7 +97,7 @@ export function ExportApprovalsScreen() {
                 <Table.Tr key={view.id}>
                   <Table.Td>{formatDateTime(view.createdAt)}</Table.Td>
                   <Table.Td>
-                    <Code>{view.requesterId}</Code>
+                    <Requester view={view} />
                   </Table.Td>
                   <Table.Td>{view.estimatedRows}</Table.Td>
                   <Table.Td maw={240}>
@@ -205,7 +216,7 @@ export function ApprovalReview({
           </Group>
           <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="xs">
             <Fact label="Requester">
-              <Code>{view.requesterId}</Code>
+              <Requester view={view} />
             </Fact>
             <Fact label="Estimated rows">
               <Text fw={700} data-testid="review-estimated-rows">

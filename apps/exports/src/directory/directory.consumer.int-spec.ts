@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { GENESIS_HASH, systemActor, type EventEnvelope } from '@warden/contracts';
-import { quoteSchema } from '@warden/event-store';
+import { quoteSchema, type EventStore } from '@warden/event-store';
 import { createTestSchema, dropTestSchema } from '@warden/testing';
 import type { DataSource } from 'typeorm';
 import { exportReadModelMigrations } from '../export/projections/export-read-model.projection';
 import { applyDirectoryEvent } from './directory.consumer';
+import { DirectoryService } from './directory.service';
 
 const envelope = (type: string, data: Record<string, unknown>): EventEnvelope => ({
   eventId: randomUUID(),
@@ -42,7 +43,7 @@ describe('exports directory: departing users', () => {
     ((await dataSource.query(`SELECT status FROM ${quoteSchema(schema)}.directory_users WHERE user_id = $1`, [userId])) as Array<{ status: string }>)[0]
       ?.status;
   const created = (userId: string, status = 'active') =>
-    apply('UserCreated', { userId, status, teamId: null, managerId: null });
+    apply('UserCreated', { userId, status, teamId: null, managerId: null, username: `user-${userId.slice(0, 8)}`, displayName: 'Lin Wei' });
   const effectiveAt = '2026-12-31T00:00:00.000Z';
 
   it('makes an active user departing, and active again when the departure is cancelled', async () => {
@@ -67,5 +68,18 @@ describe('exports directory: departing users', () => {
     const userId = randomUUID();
     await apply('UserMarkedDeparting', { userId, effectiveAt });
     expect(await statusOf(userId)).toBe('departing');
+  });
+
+  it('keeps the name of each user, renamed by later updates, for approvers to see', async () => {
+    const userId = randomUUID();
+    const service = new DirectoryService(dataSource, { schema } as EventStore);
+    await created(userId);
+    expect((await service.namesOf([userId, randomUUID()])).get(userId)).toEqual({ username: `user-${userId.slice(0, 8)}`, displayName: 'Lin Wei' });
+    await apply('UserUpdated', { userId, displayName: 'Lin Wei-Chen' });
+    await apply('UserUpdated', { userId, username: 'lin.weichen' });
+    await apply('UserUpdated', { userId, teamId: 'team-9' });
+    const names = await service.namesOf([userId]);
+    expect(names.get(userId)).toEqual({ username: 'lin.weichen', displayName: 'Lin Wei-Chen' });
+    expect(names.size).toBe(1);
   });
 });

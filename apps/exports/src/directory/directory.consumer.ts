@@ -82,10 +82,10 @@ export async function applyDirectoryEvent(s: string, event: EventEnvelope, manag
     case 'UserCreated': {
       const d = event.data as UserCreatedData;
       await manager.query(
-        `INSERT INTO ${s}.directory_users (user_id, status, team_id, manager_id) VALUES ($1, $2, $3, $4)
+        `INSERT INTO ${s}.directory_users (user_id, status, team_id, manager_id, username, display_name) VALUES ($1, $2, $3, $4, $5, $6)
          ON CONFLICT (user_id) DO UPDATE SET status = EXCLUDED.status, team_id = EXCLUDED.team_id,
-           manager_id = EXCLUDED.manager_id, updated_at = now()`,
-        [d.userId, d.status, d.teamId, d.managerId],
+           manager_id = EXCLUDED.manager_id, username = EXCLUDED.username, display_name = EXCLUDED.display_name, updated_at = now()`,
+        [d.userId, d.status, d.teamId, d.managerId, d.username, d.displayName],
       );
       return;
     }
@@ -93,6 +93,10 @@ export async function applyDirectoryEvent(s: string, event: EventEnvelope, manag
       const d = event.data as UserUpdatedData;
       if (d.teamId !== undefined) await manager.query(`UPDATE ${s}.directory_users SET team_id = $2, updated_at = now() WHERE user_id = $1`, [d.userId, d.teamId]);
       if (d.managerId !== undefined) await manager.query(`UPDATE ${s}.directory_users SET manager_id = $2, updated_at = now() WHERE user_id = $1`, [d.userId, d.managerId]);
+      if (d.username !== undefined) await manager.query(`UPDATE ${s}.directory_users SET username = $2, updated_at = now() WHERE user_id = $1`, [d.userId, d.username]);
+      if (d.displayName !== undefined) {
+        await manager.query(`UPDATE ${s}.directory_users SET display_name = $2, updated_at = now() WHERE user_id = $1`, [d.userId, d.displayName]);
+      }
       return;
     }
     case 'UserStatusChanged': {

@@ -4,6 +4,9 @@ import { DataSource } from 'typeorm';
 import type { DirectoryTeam } from '../export/export-policy.util';
 import { EventStore } from '@warden/event-store';
 
+/** A user's name as the directory has it from authorization's events (null until it has seen them). */
+export type DirectoryName = { username: string | null; displayName: string | null };
+
 /** Reads of the local directory (users, teams, open alerts) fed by the authorization and alert topics. */
 @Injectable()
 export class DirectoryService {
@@ -32,6 +35,16 @@ export class DirectoryService {
       `SELECT team_id, parent_id, supervisor_id FROM ${this.s}.directory_teams`,
     );
     return new Map(rows.map((r) => [r.team_id, { teamId: r.team_id, parentId: r.parent_id, supervisorId: r.supervisor_id }]));
+  }
+
+  /** The usernames and display names the directory knows of these users (absent: not known yet). */
+  async namesOf(userIds: readonly string[]): Promise<Map<string, DirectoryName>> {
+    if (userIds.length === 0) return new Map();
+    const rows: Array<{ user_id: string; username: string | null; display_name: string | null }> = await this.dataSource.query(
+      `SELECT user_id, username, display_name FROM ${this.s}.directory_users WHERE user_id = ANY($1::text[])`,
+      [[...new Set(userIds)]],
+    );
+    return new Map(rows.map((r) => [r.user_id, { username: r.username, displayName: r.display_name }]));
   }
 
   /** The team the directory knows for a user (null when unknown). */

@@ -105,4 +105,10 @@ export type ExportView = {
   completedAt: string | null;
   downloadedAt: string | null;
   cancelledAt: string | null;
+  /**
+   * Who asked, as the directory knows them from authorization's events (`GET /v1/exports` and
+   * `GET /v1/exports/:id`; null until the directory has seen the user's name).
+   */
+  requesterName?: string | null;
+  requesterUsername?: string | null;
 };

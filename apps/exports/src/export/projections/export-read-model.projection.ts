@@ -245,5 +245,15 @@ export function exportReadModelMigrations(schema: string): Array<new () => Migra
       }
     }
   }
-  return [ExportReadModel1765000000000];
+  /** The directory keeps each user's name, so that an approver sees who asked (not only an id). */
+  class ExportDirectoryNames1766500000000 implements MigrationInterface {
+    name = 'ExportDirectoryNames1766500000000';
+    async up(queryRunner: QueryRunner): Promise<void> {
+      await queryRunner.query(`ALTER TABLE ${s}.directory_users ADD COLUMN username text, ADD COLUMN display_name text`);
+    }
+    async down(queryRunner: QueryRunner): Promise<void> {
+      await queryRunner.query(`ALTER TABLE ${s}.directory_users DROP COLUMN username, DROP COLUMN display_name`);
+    }
+  }
+  return [ExportReadModel1765000000000, ExportDirectoryNames1766500000000];
 }
