@@ -880,17 +880,29 @@ describe('authorization (running app)', () => {
       const tooMany = await call('/v1/decisions', { token: granteeToken, body: { decisions: Array.from({ length: 101 }, () => ({ subject: 'Customer', action: 'read' })) } });
       expect(tooMany.status).toBe(400);
 
+      // Each decision reads the policy version; the evaluator built for it is reused, but never
+      // past a change or a grant's expiry.
+      const allowed = async (action: string, ownerId: string) =>
+        ((await call('/v1/decisions', { token: granteeToken, body: { decisions: [{ subject: 'Customer', action, resource: { ownerId } }] } }))
+          .body as { results: Array<{ allowed: boolean }> }).results[0].allowed;
+      // Staff export their own customers; another's only with the grant below.
+      expect(await allowed('export', outsider.user.id)).toBe(false);
+
       // A grant that expires 2 s after its request: gone from the ability by time, sweeper or not.
       const short = (await call('/v1/grants', { token: granteeToken, body: { userId: grantee.user.id, permissions: [{ action: 'export', subject: 'Customer' }], reason: 'brief', expiresAt: inSeconds(2) } })).body as Grant;
       expect((await call(`/v1/grants/${short.id}/approve`, { token: supervisorToken, body: {} })).status).toBe(200);
       expect((await abilityOf(grantee.user.id, granteeToken)).rules).toContainEqual(expect.objectContaining({ source: { kind: 'grant', id: short.id } }));
+      expect(await allowed('export', outsider.user.id)).toBe(true);
       await new Promise((resolve) => setTimeout(resolve, 2500));
+      expect(await allowed('export', outsider.user.id)).toBe(false);
       const expired = await abilityOf(grantee.user.id, granteeToken);
       expect(expired.rules.map((r) => r.source.id)).not.toContain(short.id);
       expect(expired.rules.map((r) => r.source.id)).toContain(grant.id);
 
+      expect(await allowed('reveal', grantee.user.id)).toBe(true);
       const revoked = await call(`/v1/grants/${grant.id}/revoke`, { token: granteeToken, body: { comment: 'done' } });
       expect(revoked.body).toMatchObject({ status: 'revoked' });
+      expect(await allowed('reveal', grantee.user.id)).toBe(false);
       expect((await abilityOf(grantee.user.id, granteeToken)).rules.map((r) => r.source.kind)).toEqual(['role', 'role']);
       const types: Array<{ type: string }> = await inspector.query(`SELECT type FROM "${schema}".events WHERE stream_id = $1 ORDER BY stream_version`, [`grant-${grant.id}`]);
       expect(types.map((t) => t.type)).toEqual(['GrantRequested', 'GrantApproved', 'GrantRevoked']);
