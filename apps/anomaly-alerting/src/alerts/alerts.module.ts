@@ -13,6 +13,7 @@ import { RuleSettingsService } from '../rules/rule-settings.service';
 import { AlertQueryService } from './alert-query.service';
 import { AlertController } from './alert.controller';
 import { AlertService } from './alert.service';
+import { EvidenceRetention } from './evidence-retention';
 
 /** Detection, alerts, rules and their delivery: one feature, wired here. */
 @Module({
@@ -29,6 +30,7 @@ import { AlertService } from './alert.service';
     WebhookDispatcher,
     ResponseWorker,
     DetectionConsumer,
+    EvidenceRetention,
   ],
 })
 export class AlertsModule {}

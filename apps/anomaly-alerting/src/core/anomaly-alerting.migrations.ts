@@ -7,7 +7,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  *   version and hash it reflects;
  * - `open_alerts`: one row per (rule, subject) whose alert still takes repeats: the unique key
  *   that makes raise-or-update race-free across instances (the row is locked by the upsert);
- * - `evidence_events`: compact copies of consumed events, to resolve an alert's evidence;
+ * - `evidence_events`: compact copies of consumed events, to resolve an alert's evidence (those no
+ *   alert names expire after `ANOMALY_ALERTING_EVIDENCE_RETENTION_DAYS`);
  * - `rule_settings`: read model of the rule streams;
  * - `ocsf_outbox`: OCSF records waiting to be published to `warden.alerts.ocsf.v1`;
  * - `webhooks`, `webhook_deliveries`: subscriptions (secret envelope-encrypted) and the delivery log;
@@ -147,5 +148,26 @@ export function anomalyAlertingMigrations(schema: string): Array<new () => Migra
     }
   }
 
-  return [AnomalyAlerting1765000000000, AnomalyAlertingAlertHead1765500000000];
+  /**
+   * Evidence copies expire (`EvidenceRetention`): `kept` marks a copy an alert names (kept for
+   * good, never looked at again); the partial index finds the oldest copies not yet kept; the GIN
+   * index answers "does any alert name this event" without reading every alert.
+   */
+  class AnomalyAlertingEvidenceRetention1766600000000 implements MigrationInterface {
+    name = 'AnomalyAlertingEvidenceRetention1766600000000';
+
+    async up(q: QueryRunner): Promise<void> {
+      await q.query(`ALTER TABLE ${s}.evidence_events ADD COLUMN kept boolean NOT NULL DEFAULT false`);
+      await q.query(`CREATE INDEX evidence_events_expiry ON ${s}.evidence_events (stored_at) WHERE NOT kept`);
+      await q.query(`CREATE INDEX alerts_evidence ON ${s}.alerts USING gin (evidence jsonb_path_ops)`);
+    }
+
+    async down(q: QueryRunner): Promise<void> {
+      await q.query(`DROP INDEX ${s}.alerts_evidence`);
+      await q.query(`DROP INDEX ${s}.evidence_events_expiry`);
+      await q.query(`ALTER TABLE ${s}.evidence_events DROP COLUMN kept`);
+    }
+  }
+
+  return [AnomalyAlerting1765000000000, AnomalyAlertingAlertHead1765500000000, AnomalyAlertingEvidenceRetention1766600000000];
 }

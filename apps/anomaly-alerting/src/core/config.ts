@@ -15,6 +15,14 @@ export const anomalyAlertingConfigSchema = baseConfigSchema.extend({
   ANOMALY_ALERTING_PARTITIONS_CONCURRENTLY: z.coerce.number().int().min(1).max(32).default(3),
   /** The detection consumer's group session: an instance silent this long (killed) has its partitions reassigned. */
   ANOMALY_ALERTING_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6000).max(300_000).default(30_000),
+  /**
+   * Days a consumed event's evidence copy is kept when no alert names it (copies an alert names are
+   * kept as long as the alert). At least 31: detection remembers where an export was requested for
+   * 30 days, so a download-ip-mismatch alert may name a request that old.
+   */
+  ANOMALY_ALERTING_EVIDENCE_RETENTION_DAYS: z.coerce.number().min(31).default(45),
+  /** How often expired evidence copies are deleted (every instance sweeps; they skip each other's rows). */
+  ANOMALY_ALERTING_EVIDENCE_SWEEP_MS: z.coerce.number().int().min(1000).default(3_600_000),
   /** Keyring `1:<base64 32 bytes>,…`: wraps the data keys that encrypt webhook secrets. */
   WARDEN_KEKS: z.string({ message: 'is required (keyring "1:<base64 of 32 random bytes>")' }).superRefine((value, ctx) => {
     try {

@@ -34,7 +34,7 @@ const KEEP_MS = DAY_MS;
 const BULK_EXPORT_BASELINE_MS = 14 * DAY_MS;
 /** How many marked (user, day) pairs a process remembers before it starts again from none. */
 const MARKED_DAYS_MAX = 50_000;
-/** How long an export's request location is kept for comparing its downloads. */
+/** How long an export's request location is kept for comparing its downloads (the evidence retention, ANOMALY_ALERTING_EVIDENCE_RETENTION_DAYS, is longer). */
 const EXPORT_REQUEST_TTL_S = 30 * 24 * 3600;
 
 const baselineDaysOf = (settings: RuleSettingsMap): number => settings['mass-viewing'].thresholds['baselineDays'] ?? 14;
