@@ -14,6 +14,7 @@ import { connectTestSchema, dropTestSchema, freePort, launchApp, testEnv, unique
 import * as argon2 from 'argon2';
 import { generate } from 'otplib';
 import { log, median, percentile, spread, type Spread } from './common';
+import { request, type BenchResponse } from './http-client';
 
 const ROOT = resolve(__dirname, '../..');
 const intEnv = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
@@ -59,7 +60,7 @@ function abilityRep(calls: number): { subjectP99: number; baselineP99: number } 
 }
 
 /** 50 clients in a closed loop for `ms`: requests per second and p99 latency (ms). */
-async function load(send: () => Promise<Response>, clients: number, ms: number): Promise<{ rate: number; p99: number }> {
+async function load(send: () => Promise<BenchResponse>, clients: number, ms: number): Promise<{ rate: number; p99: number }> {
   const latencies: number[] = [];
   const until = performance.now() + ms;
   const started = performance.now();
@@ -68,13 +69,37 @@ async function load(send: () => Promise<Response>, clients: number, ms: number):
       while (performance.now() < until) {
         const t = performance.now();
         const res = await send();
-        await res.arrayBuffer();
         if (res.status !== 200) throw new Error(`answered ${res.status}`);
         latencies.push(performance.now() - t);
       }
     }),
   );
   return { rate: latencies.length / ((performance.now() - started) / 1000), p99: percentile(sorted(latencies), 99) };
+}
+
+/**
+ * `clients` connections sending `rate` requests per second in all on a fixed schedule (open loop)
+ * for `ms`: each latency is counted from when its request was due, so a request held back by a
+ * slow answer counts its wait too (no coordinated omission). p99 latency (ms) and the rate achieved.
+ */
+async function openLoad(send: () => Promise<BenchResponse>, clients: number, rate: number, ms: number): Promise<{ rate: number; p99: number }> {
+  const latencies: number[] = [];
+  const period = (clients * 1000) / rate;
+  const start = performance.now() + 20;
+  await Promise.all(
+    Array.from({ length: clients }, async (_, k) => {
+      for (let i = 0; ; i++) {
+        const due = start + (k * period) / clients + i * period;
+        if (due > start + ms) return;
+        // Timers round to whole milliseconds and may fire early: wait until the request is due.
+        while (performance.now() < due) await new Promise((resolve) => setTimeout(resolve, Math.ceil(due - performance.now())));
+        const res = await send();
+        if (res.status !== 200) throw new Error(`answered ${res.status}`);
+        latencies.push(performance.now() - due);
+      }
+    }),
+  );
+  return { rate: latencies.length / ((performance.now() - start) / 1000), p99: percentile(sorted(latencies), 99) };
 }
 
 type Stack = { a: LaunchedApp; b: LaunchedApp; schema: string; adminToken: string; exportsToken: string; adminId: string };
@@ -99,8 +124,11 @@ async function launchStack(): Promise<Stack> {
     // The failed-login timing below measures the password path, not the lockout's quick refusal.
     LOGIN_MAX_FAILURES: '1000000',
   };
+  // BENCH_AUTHZ_CPU_PROFILE=<dir>: instance A (the one the decisions hit) writes a V8 CPU profile there when it stops.
+  const profileDir = process.env['BENCH_AUTHZ_CPU_PROFILE'];
+  const profile: Record<string, string> = profileDir ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${resolve(profileDir)}` } : {};
   const portA = await freePort();
-  const a = await launchApp('authorization', { port: portA, env: { ...common, AUTHORIZATION_PORT: String(portA) } });
+  const a = await launchApp('authorization', { port: portA, env: { ...common, ...profile, AUTHORIZATION_PORT: String(portA) } });
   const portB = await freePort();
   // A second instance on the same database and Redis: "another service" checking the same markers.
   const b = await launchApp('authorization', { port: portB, env: { ...common, AUTHORIZATION_PORT: String(portB), AUTH_JWKS_URL: `${a.url}/.well-known/jwks.json` } });
@@ -215,7 +243,8 @@ export async function runAuthorizationBench(): Promise<number> {
   const abilityCalls = intEnv('BENCH_AUTHZ_ABILITY_CALLS', 200_000);
   const samples = intEnv('BENCH_AUTHZ_REVOCATIONS', 40);
   const logins = intEnv('BENCH_AUTHZ_LOGINS', 20);
-  const r = { abilityS: [] as number[], abilityB: [] as number[], decS: [] as number[], decB: [] as number[], decP99: [] as number[], liveP99: [] as number[], revP99: [] as number[], revMedian: [] as number[], loginS: [] as number[], loginB: [] as number[], failUnknown: [] as number[], failKnown: [] as number[] };
+  const openRate = intEnv('BENCH_AUTHZ_OPEN_RATE', 500);
+  const r = { openP99: [] as number[], openLiveP99: [] as number[], abilityS: [] as number[], abilityB: [] as number[], decS: [] as number[], decB: [] as number[], decP99: [] as number[], liveP99: [] as number[], revP99: [] as number[], revMedian: [] as number[], loginS: [] as number[], loginB: [] as number[], failUnknown: [] as number[], failKnown: [] as number[] };
 
   log(`authz: ${runs} runs; ability ${abilityCalls} calls; decisions ${clients} clients × ${seconds} s; ${samples} revocations; ${logins} logins`);
   abilityRep(20_000); // warm-up (JIT)
@@ -228,8 +257,8 @@ export async function runAuthorizationBench(): Promise<number> {
   try {
     const decisionsBody = JSON.stringify({ userId: stack.adminId, decisions: [{ subject: 'Customer', action: 'read', resource: { ownerId: stack.adminId } }] });
     const decide = () =>
-      fetch(`${stack.a.url}/v1/decisions`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${stack.exportsToken}` }, body: decisionsBody });
-    const live = () => fetch(`${stack.a.url}/health/live`);
+      request(`${stack.a.url}/v1/decisions`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${stack.exportsToken}` }, body: decisionsBody });
+    const live = () => request(`${stack.a.url}/health/live`);
     await load(decide, clients, 1000);
     await load(live, clients, 1000);
     const user = await createStaff(stack);
@@ -249,6 +278,11 @@ export async function runAuthorizationBench(): Promise<number> {
       r.decB.push(l.rate);
       r.decP99.push(d.p99);
       r.liveP99.push(l.p99);
+      // The same 50 clients at a steady load below saturation: the latency of a decision itself.
+      const openD = await openLoad(decide, clients, openRate, seconds * 1000);
+      const openL = await openLoad(live, clients, openRate, seconds * 1000);
+      r.openP99.push(openD.p99);
+      r.openLiveP99.push(openL.p99);
       const prop = sorted(await propagation(stack, user, samples));
       r.revP99.push(percentile(prop, 99));
       r.revMedian.push(median(prop));
@@ -270,6 +304,7 @@ export async function runAuthorizationBench(): Promise<number> {
     line('ability.can() p99', 'µs', r.abilityS, r.abilityB, 'p99 < 20 µs', (s) => s.median < 20),
     line('POST /v1/decisions rate (50 clients)', 'req/s', r.decS, r.decB, 'reported (vs /health/live)', () => null),
     line('POST /v1/decisions p99 (50 clients)', 'ms', r.decP99, r.liveP99, 'p99 < 5 ms', (s) => s.median < 5),
+    line(`POST /v1/decisions p99 (${clients} clients, ${openRate} req/s offered, open loop)`, 'ms', r.openP99, r.openLiveP99, 'reported (vs /health/live at the same load)', () => null),
     line('revocation propagation p99 (logout → refusal elsewhere)', 'ms', r.revP99, r.revMedian, 'p99 < 200 ms (baseline column: median)', (s) => s.median < 200),
     line('login rate (argon2id 19 MiB, t=2)', 'logins/s', r.loginS, r.loginB, 'reported (vs raw argon2 verify)', () => null),
     {
@@ -286,6 +321,6 @@ export async function runAuthorizationBench(): Promise<number> {
   process.stdout.write(`${out}\n`);
   const dir = join(ROOT, 'bench/results');
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, `authz-${new Date().toISOString().replace(/[:.]/g, '-')}.json`), JSON.stringify({ runs, clients, seconds, samples, logins, lines }, null, 2));
+  writeFileSync(join(dir, `authz-${new Date().toISOString().replace(/[:.]/g, '-')}.json`), JSON.stringify({ runs, clients, openRate, seconds, samples, logins, lines }, null, 2));
   return 0;
 }

@@ -44,6 +44,7 @@ import { customerTransactionsMigrations } from '../../apps/customer-records/src/
 import { customerTransfersMigrations } from '../../apps/customer-records/src/transfer/transfer.projection';
 import { buildApps } from '../../tools/build/build.mjs';
 import { log, percentile, spread, type Spread } from './common';
+import { request } from './http-client';
 
 const ROOT = resolve(__dirname, '../..');
 const intEnv = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
@@ -143,8 +144,7 @@ async function timed(n: number, call: (i: number) => Promise<void>): Promise<num
 }
 
 async function httpGet(url: string, token: string): Promise<void> {
-  const res = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
-  await res.arrayBuffer();
+  const res = await request(url, { headers: { authorization: `Bearer ${token}` } });
   if (res.status !== 200) throw new Error(`GET ${url} answered ${res.status}`);
 }
 
