@@ -12,3 +12,4 @@ export * from './lib/policy-client.module';
 export * from './lib/tokens';
 export * from './lib/validation.pipe';
 export * from './lib/request-context';
+export * from './lib/inbox-retention.service';

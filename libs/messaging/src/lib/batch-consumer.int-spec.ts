@@ -159,6 +159,9 @@ describe('EventConsumer in batch mode', () => {
     const rows = await effectsOf(topic);
     expect(rows.map((r) => r.name)).toEqual(Array.from({ length: 50 }, (_, i) => named(i)));
     expect(batches).toEqual([20, 20, 10]);
+    // The group's position in Postgres, after the last message of the last chunk.
+    const positions = await dataSource.query(`SELECT partition, next_offset FROM ${quoteSchema(schema)}.consumer_positions WHERE consumer = $1`, [groupId]);
+    expect(positions).toEqual([{ partition: 0, next_offset: '50' }]);
     // One transaction per chunk, and each chunk's rows share it.
     const txs = [...new Set(rows.map((r) => r.tx))];
     expect(txs).toHaveLength(3);
@@ -232,6 +235,9 @@ describe('EventConsumer in batch mode', () => {
     expect((await effectsOf(topic)).map((r) => r.name)).toEqual(events.filter((e) => e !== poison).map((e) => (e.data as CustomerRegisteredData).name));
     expect(outcomes.filter((o) => o === 'handled')).toHaveLength(9);
     expect(outcomes[4]).toBe('dead-lettered');
+    // The halves and the single retries move the position forward only: it ends after the last message.
+    const [position] = await dataSource.query(`SELECT next_offset FROM ${quoteSchema(schema)}.consumer_positions WHERE consumer = $1`, [groupId]);
+    expect(position.next_offset).toBe('10');
   });
 
   it('commits no offset while the batch transaction is open, nor when it rolled back', async () => {

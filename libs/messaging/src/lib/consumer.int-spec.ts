@@ -22,6 +22,7 @@ import type { Admin, Kafka, Producer } from 'kafkajs';
 import type { DataSource } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import { EventConsumer, type ConsumerOutcome, type EventHandler } from './consumer';
+import { pruneInbox } from './inbox-retention';
 import { ensureTopics } from './kafka';
 
 /** A valid CustomerRegistered v1 envelope, hashed as the event store would hash it. */
@@ -366,6 +367,67 @@ describe('EventConsumer', () => {
       await expectEventually(async () => expect(await committedOffset(groupId, topic)).toBe('3'));
       expect((await effectsOf(topic)).map((row) => row.name)).toEqual(['A first', 'B second', 'C third']);
       expect(outcomes).toEqual(['handled', 'handled', 'handled']);
+    });
+  });
+
+  describe('positions in Postgres', () => {
+    const positionsOf = async (groupId: string): Promise<Array<{ partition: number; next_offset: string }>> =>
+      dataSource.query(`SELECT partition, next_offset FROM ${quoteSchema(schema)}.consumer_positions WHERE consumer = $1`, [groupId]);
+    const stopAll = async () => {
+      const stopping = running;
+      running = [];
+      await Promise.all(stopping.map((consumer) => consumer.stop()));
+    };
+
+    it('are recorded with each effect, after the last message handled', async () => {
+      const { topic, groupId } = await freshTopic();
+      await consume(topic, groupId);
+      await produce(topic, asValue(customerRegistered({ name: 'A' })), asValue(customerRegistered({ name: 'B' })));
+      await expectEventually(async () => expect(await committedOffset(groupId, topic)).toBe('2'));
+      expect(await positionsOf(groupId)).toEqual([{ partition: 0, next_offset: '2' }]);
+    });
+
+    it('resume the group where it was when Kafka has lost its offsets, even with the inbox pruned: nothing is handled twice', async () => {
+      const { topic, groupId } = await freshTopic();
+      await produce(topic, ...['A', 'B', 'C'].map((name) => asValue(customerRegistered({ name }))));
+      await consume(topic, groupId);
+      await expectEventually(async () => expect(await committedOffset(groupId, topic)).toBe('3'));
+      await stopAll();
+
+      // Every inbox record of the group is past retention, and the broker forgets the group.
+      expect(await pruneInbox(dataSource, schema, { olderThan: new Date(Date.now() + 60_000), batchSize: 2 })).toBeGreaterThanOrEqual(3);
+      expect(await processedBy(groupId)).toEqual([]);
+      await admin.deleteGroups([groupId]);
+      expect(await committedOffset(groupId, topic)).toBe('-1');
+
+      await produce(topic, asValue(customerRegistered({ name: 'D' })));
+      const { outcomes, logged } = await consume(topic, groupId);
+      await expectEventually(async () => expect(await committedOffset(groupId, topic)).toBe('4'));
+      expect((await effectsOf(topic)).map((row) => row.name)).toEqual(['A', 'B', 'C', 'D']);
+      expect(outcomes).toEqual(['handled']);
+      expect(logged()).toContain('resuming from the positions recorded in Postgres');
+    });
+
+    it('are taken from Kafka for partitions with progress but no position yet', async () => {
+      const { topic, groupId } = await freshTopic();
+      await produce(topic, asValue(customerRegistered({ name: 'A' })), asValue(customerRegistered({ name: 'B' })));
+      await consume(topic, groupId);
+      await expectEventually(async () => expect(await committedOffset(groupId, topic)).toBe('2'));
+      await stopAll();
+      await dataSource.query(`DELETE FROM ${quoteSchema(schema)}.consumer_positions WHERE consumer = $1`, [groupId]);
+
+      await consume(topic, groupId);
+      expect(await positionsOf(groupId)).toEqual([{ partition: 0, next_offset: '2' }]);
+    });
+
+    it('let the inbox of consumers without positions be (records written outside EventConsumer)', async () => {
+      const eventId = uuidv7();
+      await dataSource.query(
+        `INSERT INTO ${quoteSchema(schema)}.processed_messages (consumer, event_id, topic, processed_at) VALUES ('by-hand', $1, 't', now() - interval '400 days')`,
+        [eventId],
+      );
+      await pruneInbox(dataSource, schema, { olderThan: new Date() });
+      expect(await processedBy('by-hand')).toEqual([{ event_id: eventId, topic: 't' }]);
     });
   });
 });

@@ -1,6 +1,6 @@
 import { ContractViolation, type DecodeOptions, type EventEnvelope, type EventRegistry, Topics } from '@warden/contracts';
 import { quoteSchema } from '@warden/event-store';
-import type { Consumer, EachBatchPayload, EachMessagePayload, IHeaders, Kafka, KafkaMessage, Message, Producer } from 'kafkajs';
+import type { Admin, Consumer, EachBatchPayload, EachMessagePayload, IHeaders, Kafka, KafkaMessage, Message, Producer } from 'kafkajs';
 import type { DataSource, EntityManager } from 'typeorm';
 import { createIdempotentProducer, ensureTopics, type KafkaLogger } from './kafka';
 
@@ -144,6 +144,7 @@ export class EventConsumer<P = undefined> {
     await admin.connect();
     try {
       await ensureTopics(admin, [...this.options.topics, ...this.options.topics.map(Topics.deadLetter)]);
+      await this.reconcilePositions(admin);
     } finally {
       await admin.disconnect();
     }
@@ -217,9 +218,10 @@ export class EventConsumer<P = undefined> {
       try {
         return await this.options.dataSource.transaction(async (manager) => {
           const fresh: unknown[] = await manager.query(
-            `INSERT INTO ${this.s}.processed_messages (consumer, event_id, topic) VALUES ($1, $2, $3)
+            `WITH position AS (${this.positionUpsert('$1', '$3', '$4', '$5')})
+             INSERT INTO ${this.s}.processed_messages (consumer, event_id, topic) VALUES ($1, $2, $3)
              ON CONFLICT DO NOTHING RETURNING event_id`,
-            [this.options.groupId, event.eventId, topic],
+            [this.options.groupId, event.eventId, topic, partition, (BigInt(message.offset) + 1n).toString()],
           );
           if (fresh.length === 0) return 'duplicate' as const;
           await (this.options.handle as EventHandler)(event, { manager, topic, partition, offset: message.offset, attempt });
@@ -378,11 +380,14 @@ export class EventConsumer<P = undefined> {
       if (pending.length) prepared = await prepare(pending, { attempt, heartbeat });
     }
     return this.options.dataSource.transaction(async (manager) => {
+      // A chunk is of one partition: its position is after its last message.
+      const next = items.reduce((max, item) => (BigInt(item.offset) + 1n > max ? BigInt(item.offset) + 1n : max), 0n);
       const inserted: Array<{ event_id: string }> = await manager.query(
-        `INSERT INTO ${this.s}.processed_messages (consumer, event_id, topic)
+        `WITH position AS (${this.positionUpsert('$1', '$4', '$5', '$6')})
+         INSERT INTO ${this.s}.processed_messages (consumer, event_id, topic)
          SELECT $1, e.id, e.topic FROM unnest($2::uuid[], $3::text[]) AS e(id, topic)
          ON CONFLICT DO NOTHING RETURNING event_id`,
-        [this.options.groupId, items.map((i) => i.event.eventId), items.map((i) => i.topic)],
+        [this.options.groupId, items.map((i) => i.event.eventId), items.map((i) => i.topic), items[0].topic, items[0].partition, next.toString()],
       );
       const fresh = new Set(inserted.map((row) => row.event_id.toLowerCase()));
       const outcomes: ConsumerOutcome[] = [];
@@ -403,6 +408,62 @@ export class EventConsumer<P = undefined> {
       if (handled.length) await (this.options.handleBatch as BatchHandler<P>)(handled, { manager, attempt, heartbeat, prepared });
       return outcomes;
     });
+  }
+
+  /** The statement (for a `WITH`) that moves the group's position on a partition forward, never back. */
+  private positionUpsert(consumer: string, topic: string, partition: string, next: string): string {
+    return `INSERT INTO ${this.s}.consumer_positions AS p (consumer, topic, partition, next_offset)
+            VALUES (${consumer}, ${topic}, ${partition}::integer, ${next}::bigint)
+            ON CONFLICT (consumer, topic, partition)
+            DO UPDATE SET next_offset = GREATEST(p.next_offset, EXCLUDED.next_offset), updated_at = now()`;
+  }
+
+  /**
+   * Before joining the group, Kafka's committed offsets and the positions in Postgres are made to
+   * agree where one side has none: a partition Kafka has no offset for (the group's offsets expired
+   * while it was away, or the broker's state was lost) resumes from the position in Postgres
+   * instead of from the beginning; a partition with a Kafka offset but no position yet (progress
+   * made before positions were recorded) gets it as its position. Where both exist they are left
+   * alone: an operator who moves the group's offsets on purpose is obeyed.
+   */
+  private async reconcilePositions(admin: Admin): Promise<void> {
+    const { groupId } = this.options;
+    const stored: Array<{ topic: string; partition: number; next_offset: string }> = await this.options.dataSource.query(
+      `SELECT topic, partition, next_offset FROM ${this.s}.consumer_positions WHERE consumer = $1 AND topic = ANY($2::text[])`,
+      [groupId, [...this.options.topics]],
+    );
+    const storedAt = new Map(stored.map((row) => [`${row.topic}:${row.partition}`, row.next_offset]));
+    const committed = await admin.fetchOffsets({ groupId, topics: [...this.options.topics] });
+    const restore = new Map<string, Array<{ partition: number; offset: string }>>();
+    const seed: Array<{ topic: string; partition: number; offset: string }> = [];
+    for (const { topic, partitions } of committed) {
+      for (const { partition, offset } of partitions) {
+        const position = storedAt.get(`${topic}:${partition}`);
+        if (offset === '-1' && position !== undefined) restore.set(topic, [...(restore.get(topic) ?? []), { partition, offset: position }]);
+        else if (offset !== '-1' && position === undefined) seed.push({ topic, partition, offset });
+      }
+    }
+    if (seed.length) {
+      await this.options.dataSource.query(
+        `INSERT INTO ${this.s}.consumer_positions (consumer, topic, partition, next_offset)
+         SELECT $1, s.topic, s.partition, s.next FROM unnest($2::text[], $3::integer[], $4::bigint[]) AS s(topic, partition, next)
+         ON CONFLICT DO NOTHING`,
+        [groupId, seed.map((x) => x.topic), seed.map((x) => x.partition), seed.map((x) => x.offset)],
+      );
+    }
+    for (const [topic, partitions] of restore) {
+      try {
+        await admin.setOffsets({ groupId, topic, partitions });
+        this.options.logger?.warn('Kafka had no offsets for the group: resuming from the positions recorded in Postgres', { groupId, topic, partitions });
+      } catch (error) {
+        // Another instance is already in the group: it resumes as Kafka says; the inbox skips repeats.
+        this.options.logger?.warn('could not restore the group positions from Postgres (is another instance running?)', {
+          groupId,
+          topic,
+          error: describeError(error),
+        });
+      }
+    }
   }
 
   private async deadLetter(

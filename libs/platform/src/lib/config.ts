@@ -31,6 +31,13 @@ export const baseConfigSchema = z.object({
    * or partitioned instance cannot hold another instance's work back for good.
    */
   DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: z.coerce.number().int().min(0).max(3_600_000).default(0),
+  /**
+   * Days a consumed event's inbox record is kept (it only has to outlive redeliveries, which come
+   * within minutes: consumers resume from positions recorded in Postgres, never further back).
+   */
+  INBOX_RETENTION_DAYS: z.coerce.number().min(1).default(14),
+  /** How often old inbox records are deleted (ms). */
+  INBOX_SWEEP_MS: z.coerce.number().int().min(1000).default(3_600_000),
 });
 export type BaseConfig = z.infer<typeof baseConfigSchema>;
 

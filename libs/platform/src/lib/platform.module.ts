@@ -27,6 +27,7 @@ import { HttpErrorFilter } from './http-exception.filter';
 import { httpLoggerParams } from './logging';
 import { HttpMetricsMiddleware, Metrics, MetricsController } from './metrics';
 import { AccessDenialService } from './access-denial.service';
+import { InboxRetention } from './inbox-retention.service';
 import { CONFIG, KAFKA, KAFKA_ADMIN, REDIS, SERVICE_NAME } from './tokens';
 
 export type ServicePlatformOptions = {
@@ -114,6 +115,7 @@ export class PlatformModule implements NestModule {
         },
         Metrics,
         HttpMetricsMiddleware,
+        InboxRetention,
         {
           provide: DataSource,
           useFactory: async () => {
