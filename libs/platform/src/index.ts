@@ -13,3 +13,4 @@ export * from './lib/tokens';
 export * from './lib/validation.pipe';
 export * from './lib/request-context';
 export * from './lib/inbox-retention.service';
+export * from './lib/periodic-sweep';

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { EventStore, quoteSchema } from '@warden/event-store';
-import { CONFIG } from '@warden/platform';
+import { CONFIG, PeriodicSweep } from '@warden/platform';
 import { DataSource } from 'typeorm';
 import type { AnomalyAlertingConfig } from '../core/config';
 
@@ -20,43 +20,36 @@ export type EvidenceSweep = { deleted: number; kept: number };
 @Injectable()
 export class EvidenceRetention implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('EvidenceRetention');
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<EvidenceSweep> | undefined;
-  private stopping = false;
+  private readonly sweeper: PeriodicSweep<EvidenceSweep>;
 
   constructor(
     @Inject(CONFIG) private readonly config: AnomalyAlertingConfig,
     private readonly store: EventStore,
     private readonly dataSource: DataSource,
-  ) {}
+  ) {
+    this.sweeper = new PeriodicSweep({
+      name: 'evidence retention sweep',
+      intervalMs: config.ANOMALY_ALERTING_EVIDENCE_SWEEP_MS,
+      round: (now, shouldStop) => this.round(now, shouldStop),
+      failed: { deleted: 0, kept: 0 },
+      logger: this.logger,
+    });
+  }
 
   onApplicationBootstrap(): void {
-    void this.sweep();
-    this.timer = setInterval(() => void this.sweep(), this.config.ANOMALY_ALERTING_EVIDENCE_SWEEP_MS);
-    this.timer.unref();
+    this.sweeper.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.stopping = true;
-    clearInterval(this.timer);
-    await this.running;
+    await this.sweeper.stop();
   }
 
-  /** One sweep (joins the one under way); failures are logged and retried at the next interval. */
+  /** One sweep as of `now` (joins the one under way). */
   sweep(now: Date = new Date()): Promise<EvidenceSweep> {
-    if (this.running) return this.running;
-    this.running = this.round(now)
-      .catch((error: unknown) => {
-        this.logger.warn({ err: (error as Error).message }, 'evidence retention sweep failed; next try at the next interval');
-        return { deleted: 0, kept: 0 };
-      })
-      .finally(() => {
-        this.running = undefined;
-      });
-    return this.running;
+    return this.sweeper.run(now);
   }
 
-  private async round(now: Date): Promise<EvidenceSweep> {
+  private async round(now: Date, shouldStop: () => boolean): Promise<EvidenceSweep> {
     const s = quoteSchema(this.store.schema);
     const cutoff = new Date(now.getTime() - this.config.ANOMALY_ALERTING_EVIDENCE_RETENTION_DAYS * 86_400_000);
     const total: EvidenceSweep = { deleted: 0, kept: 0 };
@@ -83,7 +76,7 @@ export class EvidenceRetention implements OnApplicationBootstrap, OnApplicationS
       );
       total.deleted += row.deleted;
       total.kept += row.kept;
-      if (row.examined < SWEEP_BATCH || this.stopping) break;
+      if (row.examined < SWEEP_BATCH || shouldStop()) break;
       if (batches % 20 === 0) this.logger.log({ deleted: total.deleted, kept: total.kept }, 'evidence retention: sweeping');
     }
     if (total.deleted || total.kept) {
