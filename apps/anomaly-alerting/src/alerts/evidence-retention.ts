@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { EventStore, quoteSchema } from '@warden/event-store';
 import { CONFIG, PeriodicSweep } from '@warden/platform';
 import { DataSource } from 'typeorm';
@@ -18,38 +18,16 @@ export type EvidenceSweep = { deleted: number; kept: number };
  * Runs at start and every `ANOMALY_ALERTING_EVIDENCE_SWEEP_MS`.
  */
 @Injectable()
-export class EvidenceRetention implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger('EvidenceRetention');
-  private readonly sweeper: PeriodicSweep<EvidenceSweep>;
-
+export class EvidenceRetention extends PeriodicSweep<EvidenceSweep> {
   constructor(
     @Inject(CONFIG) private readonly config: AnomalyAlertingConfig,
     private readonly store: EventStore,
     private readonly dataSource: DataSource,
   ) {
-    this.sweeper = new PeriodicSweep({
-      name: 'evidence retention sweep',
-      intervalMs: config.ANOMALY_ALERTING_EVIDENCE_SWEEP_MS,
-      round: (now, shouldStop) => this.round(now, shouldStop),
-      failed: { deleted: 0, kept: 0 },
-      logger: this.logger,
-    });
+    super({ name: 'EvidenceRetention', intervalMs: config.ANOMALY_ALERTING_EVIDENCE_SWEEP_MS, failed: { deleted: 0, kept: 0 } });
   }
 
-  onApplicationBootstrap(): void {
-    this.sweeper.start();
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    await this.sweeper.stop();
-  }
-
-  /** One sweep as of `now` (joins the one under way). */
-  sweep(now: Date = new Date()): Promise<EvidenceSweep> {
-    return this.sweeper.run(now);
-  }
-
-  private async round(now: Date, shouldStop: () => boolean): Promise<EvidenceSweep> {
+  protected async round(now: Date, shouldStop: () => boolean): Promise<EvidenceSweep> {
     const s = quoteSchema(this.store.schema);
     const cutoff = new Date(now.getTime() - this.config.ANOMALY_ALERTING_EVIDENCE_RETENTION_DAYS * 86_400_000);
     const total: EvidenceSweep = { deleted: 0, kept: 0 };

@@ -1,47 +1,53 @@
-import { Logger } from '@nestjs/common';
 import { PeriodicSweep } from './periodic-sweep';
 
+/** A sweep whose rounds the test decides. */
+class TestSweep extends PeriodicSweep<number> {
+  constructor(readonly rounds: (now: Date, shouldStop: () => boolean) => Promise<number>) {
+    super({ name: 'TestSweep', intervalMs: 60_000, failed: -1 });
+  }
+
+  protected round(now: Date, shouldStop: () => boolean): Promise<number> {
+    return this.rounds(now, shouldStop);
+  }
+
+  get log() {
+    return this.logger;
+  }
+}
+
 describe('PeriodicSweep', () => {
-  const logger = new Logger('test');
-  beforeEach(() => jest.spyOn(logger, 'warn').mockImplementation(() => undefined));
   afterEach(() => jest.restoreAllMocks());
 
   it('runs one round at a time: a call during a round joins it', async () => {
     let release: (n: number) => void = () => undefined;
-    const round = jest.fn((_now: Date) => new Promise<number>((resolve) => (release = resolve)));
-    const sweep = new PeriodicSweep({ name: 'x', intervalMs: 60_000, round, failed: -1, logger });
-    const first = sweep.run(new Date(0));
-    const second = sweep.run(new Date(1));
+    const rounds = jest.fn((_now: Date) => new Promise<number>((resolve) => (release = resolve)));
+    const sweep = new TestSweep(rounds);
+    const first = sweep.sweep(new Date(0));
+    const second = sweep.sweep(new Date(1));
     release(7);
     expect(await first).toBe(7);
     expect(await second).toBe(7);
-    expect(round).toHaveBeenCalledTimes(1);
-    expect(round.mock.calls[0][0]).toEqual(new Date(0));
+    expect(rounds).toHaveBeenCalledTimes(1);
+    expect(rounds.mock.calls[0][0]).toEqual(new Date(0));
   });
 
   it('logs a failed round and resolves with `failed`; the next round runs', async () => {
-    const round = jest.fn().mockRejectedValueOnce(new Error('database unreachable')).mockResolvedValueOnce(3);
-    const sweep = new PeriodicSweep({ name: 'x sweep', intervalMs: 60_000, round, failed: -1, logger });
-    expect(await sweep.run()).toBe(-1);
-    expect(logger.warn).toHaveBeenCalledWith({ err: 'database unreachable' }, 'x sweep failed; next try at the next interval');
-    expect(await sweep.run()).toBe(3);
+    const sweep = new TestSweep(jest.fn().mockRejectedValueOnce(new Error('database unreachable')).mockResolvedValueOnce(3));
+    const warn = jest.spyOn(sweep.log, 'warn').mockImplementation(() => undefined);
+    expect(await sweep.sweep()).toBe(-1);
+    expect(warn).toHaveBeenCalledWith({ err: 'database unreachable' }, 'TestSweep: sweep failed; next try at the next interval');
+    expect(await sweep.sweep()).toBe(3);
   });
 
-  it('asks the round under way to stop and waits for it', async () => {
+  it('runs at start, then asks the round under way to stop on shutdown and waits for it', async () => {
     let stopped = false;
-    const sweep = new PeriodicSweep({
-      name: 'x',
-      intervalMs: 60_000,
-      round: async (_now, shouldStop) => {
-        while (!shouldStop()) await new Promise((r) => setTimeout(r, 5));
-        stopped = true;
-        return 1;
-      },
-      failed: 0,
-      logger,
+    const sweep = new TestSweep(async (_now, shouldStop) => {
+      while (!shouldStop()) await new Promise((r) => setTimeout(r, 5));
+      stopped = true;
+      return 1;
     });
-    sweep.start();
-    await sweep.stop();
+    sweep.onApplicationBootstrap();
+    await sweep.onApplicationShutdown();
     expect(stopped).toBe(true);
   });
 });
