@@ -82,4 +82,16 @@ describe('exports directory: departing users', () => {
     expect(names.get(userId)).toEqual({ username: 'lin.weichen', displayName: 'Lin Wei-Chen' });
     expect(names.size).toBe(1);
   });
+
+  it('applies every field an update carries, a manager removed (null) included, and leaves the others', async () => {
+    const userId = randomUUID();
+    const managerId = randomUUID();
+    await created(userId);
+    await apply('UserUpdated', { userId, teamId: 'team-7', managerId, displayName: 'L. W. Chen' });
+    const row = async () =>
+      (await dataSource.query(`SELECT team_id, manager_id, username, display_name FROM "${schema}".directory_users WHERE user_id = $1`, [userId]))[0];
+    expect(await row()).toEqual({ team_id: 'team-7', manager_id: managerId, username: `user-${userId.slice(0, 8)}`, display_name: 'L. W. Chen' });
+    await apply('UserUpdated', { userId, managerId: null });
+    expect(await row()).toEqual({ team_id: 'team-7', manager_id: null, username: `user-${userId.slice(0, 8)}`, display_name: 'L. W. Chen' });
+  });
 });

@@ -91,12 +91,20 @@ export async function applyDirectoryEvent(s: string, event: EventEnvelope, manag
     }
     case 'UserUpdated': {
       const d = event.data as UserUpdatedData;
-      if (d.teamId !== undefined) await manager.query(`UPDATE ${s}.directory_users SET team_id = $2, updated_at = now() WHERE user_id = $1`, [d.userId, d.teamId]);
-      if (d.managerId !== undefined) await manager.query(`UPDATE ${s}.directory_users SET manager_id = $2, updated_at = now() WHERE user_id = $1`, [d.userId, d.managerId]);
-      if (d.username !== undefined) await manager.query(`UPDATE ${s}.directory_users SET username = $2, updated_at = now() WHERE user_id = $1`, [d.userId, d.username]);
-      if (d.displayName !== undefined) {
-        await manager.query(`UPDATE ${s}.directory_users SET display_name = $2, updated_at = now() WHERE user_id = $1`, [d.userId, d.displayName]);
-      }
+      // The fields the event carries, in one statement (column names are fixed here, values bound).
+      const changes = (
+        [
+          ['team_id', d.teamId],
+          ['manager_id', d.managerId],
+          ['username', d.username],
+          ['display_name', d.displayName],
+        ] as const
+      ).filter(([, value]) => value !== undefined);
+      if (changes.length === 0) return;
+      await manager.query(
+        `UPDATE ${s}.directory_users SET ${changes.map(([column], i) => `${column} = $${i + 2}`).join(', ')}, updated_at = now() WHERE user_id = $1`,
+        [d.userId, ...changes.map(([, value]) => value)],
+      );
       return;
     }
     case 'UserStatusChanged': {
