@@ -26,6 +26,8 @@ describe('loadConfig', () => {
         HTTP_BODY_LIMIT: '1mb',
         MIGRATE_ON_BOOT: true,
         DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: 0,
+        INBOX_RETENTION_DAYS: 14,
+        INBOX_SWEEP_MS: 3_600_000,
         AUTH_JWKS_URL: 'http://127.0.0.1:3001/.well-known/jwks.json',
         AUTH_ISSUER: 'warden-authorization',
         AUTH_AUDIENCE: 'warden',
@@ -73,6 +75,8 @@ describe('loadConfig', () => {
       ['HTTP_BODY_LIMIT', 'lots', /^HTTP_BODY_LIMIT: must look like 512kb or 1mb$/],
       ['MIGRATE_ON_BOOT', 'maybe', /^MIGRATE_ON_BOOT: /],
       ['NODE_ENV', 'staging', /^NODE_ENV: /],
+      ['INBOX_RETENTION_DAYS', '0', /^INBOX_RETENTION_DAYS: /],
+      ['INBOX_SWEEP_MS', '10', /^INBOX_SWEEP_MS: /],
     ])('refuses %s=%j with a message naming it', (variable, value, problem) => {
       const error = configError(() => loadConfig(baseConfigSchema, { [variable]: value }));
       expect(error.problems).toEqual([expect.stringMatching(problem)]);
