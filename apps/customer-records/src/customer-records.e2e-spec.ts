@@ -230,6 +230,7 @@ describe('customer-records (running app)', () => {
       const metrics = await (await fetch(`${app.url}/metrics`)).text();
       expect(metrics).toMatch(/http_request_duration_seconds_bucket/);
       expect(metrics).toMatch(/warden_relay_published_events_total/);
+      expect(metrics).toMatch(/# TYPE warden_consumer_lag_messages gauge/);
       const docs = await fetch(`${app.url}/docs-json`);
       expect(docs.status).toBe(200);
       expect(Object.keys(((await docs.json()) as { paths: object }).paths)).toContain('/v1/customers');

@@ -14,3 +14,4 @@ export * from './lib/validation.pipe';
 export * from './lib/request-context';
 export * from './lib/inbox-retention.service';
 export * from './lib/periodic-sweep';
+export * from './lib/consumer-lag.metric';

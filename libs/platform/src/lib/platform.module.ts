@@ -27,6 +27,7 @@ import { HttpErrorFilter } from './http-exception.filter';
 import { httpLoggerParams } from './logging';
 import { HttpMetricsMiddleware, Metrics, MetricsController } from './metrics';
 import { AccessDenialService } from './access-denial.service';
+import { ConsumerLagMetric } from './consumer-lag.metric';
 import { InboxRetention } from './inbox-retention.service';
 import { CONFIG, KAFKA, KAFKA_ADMIN, REDIS, SERVICE_NAME } from './tokens';
 
@@ -116,6 +117,7 @@ export class PlatformModule implements NestModule {
         Metrics,
         HttpMetricsMiddleware,
         InboxRetention,
+        ConsumerLagMetric,
         {
           provide: DataSource,
           useFactory: async () => {
