@@ -1,4 +1,4 @@
-import { quoteSchema } from '@warden/event-store';
+import { createIndexOnline, quoteSchema } from '@warden/event-store';
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
@@ -155,11 +155,14 @@ export function anomalyAlertingMigrations(schema: string): Array<new () => Migra
    */
   class AnomalyAlertingEvidenceRetention1766600000000 implements MigrationInterface {
     name = 'AnomalyAlertingEvidenceRetention1766600000000';
+    // Outside a transaction: evidence_events may be large, and its indexes are built without
+    // blocking the detector's inserts.
+    transaction = false;
 
     async up(q: QueryRunner): Promise<void> {
-      await q.query(`ALTER TABLE ${s}.evidence_events ADD COLUMN kept boolean NOT NULL DEFAULT false`);
-      await q.query(`CREATE INDEX evidence_events_expiry ON ${s}.evidence_events (stored_at) WHERE NOT kept`);
-      await q.query(`CREATE INDEX alerts_evidence ON ${s}.alerts USING gin (evidence jsonb_path_ops)`);
+      await q.query(`ALTER TABLE ${s}.evidence_events ADD COLUMN IF NOT EXISTS kept boolean NOT NULL DEFAULT false`);
+      await createIndexOnline(q, schema, 'evidence_events_expiry', 'evidence_events', '(stored_at) WHERE NOT kept');
+      await createIndexOnline(q, schema, 'alerts_evidence', 'alerts', 'USING gin (evidence jsonb_path_ops)');
     }
 
     async down(q: QueryRunner): Promise<void> {

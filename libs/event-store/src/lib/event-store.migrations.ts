@@ -68,3 +68,36 @@ export function eventStoreMigrations(schema: string): Array<new () => MigrationI
 
   return [EventStore1764374400000];
 }
+
+/** Above this size a table's new index is built `CONCURRENTLY` (slower, but writes go on). */
+const ONLINE_INDEX_MIN_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Builds an index on a table that may already be large when the migration runs: over 64 MB, with
+ * `CREATE INDEX CONCURRENTLY`, so that writes to the table go on meanwhile (the build waits for
+ * the transactions open in the database); a smaller table (a new deployment, a test schema) gets a
+ * plain `CREATE INDEX`, which takes a moment. The migration must run outside a transaction
+ * (`transaction = false` on its class). An invalid index left by an interrupted concurrent build is
+ * dropped and built again; a valid one is kept, so the migration can be run again. `spec` is what
+ * follows the table (`(columns)`, `USING gin (…)`, a `WHERE`).
+ */
+export async function createIndexOnline(
+  q: QueryRunner,
+  schema: string,
+  name: string,
+  table: string,
+  spec: string,
+  options: { onlineAboveBytes?: number } = {},
+): Promise<void> {
+  const target = `${quoteSchema(schema)}.${table}`;
+  const rows: Array<{ valid: boolean }> = await q.query(
+    `SELECT i.indisvalid AS valid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE n.nspname = $1 AND c.relname = $2`,
+    [schema, name],
+  );
+  if (rows[0]?.valid) return;
+  if (rows.length) await q.query(`DROP INDEX CONCURRENTLY ${quoteSchema(schema)}.${name}`);
+  const [{ bytes }]: Array<{ bytes: string }> = await q.query(`SELECT pg_relation_size($1::regclass) AS bytes`, [target]);
+  const online = Number(bytes) > (options.onlineAboveBytes ?? ONLINE_INDEX_MIN_BYTES);
+  await q.query(`CREATE INDEX ${online ? 'CONCURRENTLY ' : ''}${name} ON ${target} ${spec}`);
+}

@@ -1,5 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { quoteSchema } from '@warden/event-store';
+import { createIndexOnline, quoteSchema } from '@warden/event-store';
 
 /**
  * `processed_messages`: the event ids each consumer has handled, written in the same transaction
@@ -31,12 +31,14 @@ export function inboxMigrations(schema: string): Array<new () => MigrationInterf
     }
   }
 
+  /** Outside a transaction: the index is built without blocking the inbox of a running service. */
   class InboxPositions1766700000000 implements MigrationInterface {
     name = 'InboxPositions1766700000000';
+    transaction = false;
 
     async up(queryRunner: QueryRunner): Promise<void> {
       await queryRunner.query(`
-        CREATE TABLE ${s}.consumer_positions (
+        CREATE TABLE IF NOT EXISTS ${s}.consumer_positions (
           consumer text NOT NULL,
           topic text NOT NULL,
           partition integer NOT NULL,
@@ -44,7 +46,7 @@ export function inboxMigrations(schema: string): Array<new () => MigrationInterf
           updated_at timestamptz NOT NULL DEFAULT now(),
           PRIMARY KEY (consumer, topic, partition)
         )`);
-      await queryRunner.query(`CREATE INDEX processed_messages_age ON ${s}.processed_messages (consumer, processed_at)`);
+      await createIndexOnline(queryRunner, schema, 'processed_messages_age', 'processed_messages', '(consumer, processed_at)');
     }
 
     async down(queryRunner: QueryRunner): Promise<void> {
