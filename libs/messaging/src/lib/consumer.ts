@@ -103,7 +103,10 @@ const describeError = (error: unknown): string => {
  *   `<topic>.dlq` with the reason, and the consumer carries on;
  * - the handler runs in a transaction that also records the event id, so a redelivery is skipped;
  * - a failing handler is retried with exponential backoff, then dead-lettered with its error;
- * - the offset is committed only after the effect (or the dead letter) is durable.
+ * - the offset is committed only after the effect (or the dead letter) is durable;
+ * - the same transaction records the group's position on the partition (`consumer_positions`):
+ *   at start, a partition Kafka has no offset for resumes from it (see `reconcilePositions`), so
+ *   the inbox only has to remember recent events (`pruneInbox`).
  *
  * Batch mode (`handleBatch`): each fetched batch of a partition is cut into chunks of
  * `maxBatchSize`; per chunk, malformed messages are dead-lettered (one send), the inbox records of
