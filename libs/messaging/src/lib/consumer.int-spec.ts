@@ -370,6 +370,20 @@ describe('EventConsumer', () => {
     });
   });
 
+  describe('stopped while it is starting', () => {
+    it('never joins the group: a shutdown during boot leaves no member behind', async () => {
+      const { topic, groupId } = await freshTopic();
+      const consumer = new EventConsumer({ kafka, groupId, topics: [topic], dataSource, schema, registry: eventRegistry, handle: recordEffect });
+      const starting = consumer.start();
+      await consumer.stop();
+      await starting;
+      // Long enough for a member that did join to show in the group.
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+      const { groups } = await admin.describeGroups([groupId]);
+      expect(groups[0].members).toEqual([]);
+    });
+  });
+
   describe('positions in Postgres', () => {
     const positionsOf = async (groupId: string): Promise<Array<{ partition: number; next_offset: string }>> =>
       dataSource.query(`SELECT partition, next_offset FROM ${quoteSchema(schema)}.consumer_positions WHERE consumer = $1`, [groupId]);

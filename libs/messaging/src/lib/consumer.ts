@@ -126,6 +126,8 @@ export class EventConsumer<P = undefined> {
   private dlqProducer: Producer | null = null;
   private readonly s: string;
   private running = false;
+  /** Set by `stop()`, never cleared: a start still under way then disconnects what it connected. */
+  private stopped = false;
 
   constructor(private readonly options: EventConsumerOptions<P>) {
     this.s = quoteSchema(options.schema);
@@ -151,10 +153,21 @@ export class EventConsumer<P = undefined> {
     } finally {
       await admin.disconnect();
     }
-    this.dlqProducer = createIdempotentProducer(this.options.kafka);
-    await this.dlqProducer.connect();
+    // `stop()` may come while this start is still under way (a service shutting down as it boots):
+    // after each step, a stopped consumer undoes what it connected and never joins the group.
+    if (this.stopped) return;
+    await this.dlqProducer?.disconnect().catch(() => undefined); // from an earlier attempt that failed
+    const dlqProducer = createIdempotentProducer(this.options.kafka);
+    this.dlqProducer = dlqProducer;
+    await dlqProducer.connect();
+    if (this.stopped) return void (await dlqProducer.disconnect());
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: [...this.options.topics], fromBeginning: this.options.fromBeginning ?? true });
+    if (this.stopped) {
+      await this.consumer.disconnect();
+      await dlqProducer.disconnect();
+      return;
+    }
     this.running = true;
     const partitionsConsumedConcurrently = this.options.partitionsConsumedConcurrently ?? 1;
     if (this.options.handleBatch) {
@@ -174,6 +187,7 @@ export class EventConsumer<P = undefined> {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     this.running = false;
     const timeoutMs = this.options.stopTimeoutMs ?? 15_000;
     let timer: NodeJS.Timeout | undefined;
