@@ -3,6 +3,7 @@ import { DetectionConsumer } from '../consumer/detection.consumer';
 import { GeoLocator } from '../consumer/geo-locator';
 import { AlertStreamService } from '../delivery/alert-stream.service';
 import { OcsfPublisher } from '../delivery/ocsf/ocsf.publisher';
+import { WebhookDeliveryRetention } from '../delivery/webhooks/webhook-delivery-retention';
 import { WebhookController } from '../delivery/webhooks/webhook.controller';
 import { WebhookDispatcher } from '../delivery/webhooks/webhook.dispatcher';
 import { WebhookService } from '../delivery/webhooks/webhook.service';
@@ -31,6 +32,7 @@ import { EvidenceRetention } from './evidence-retention';
     ResponseWorker,
     DetectionConsumer,
     EvidenceRetention,
+    WebhookDeliveryRetention,
   ],
 })
 export class AlertsModule {}

@@ -11,7 +11,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  *   alert names expire after `ANOMALY_ALERTING_EVIDENCE_RETENTION_DAYS`);
  * - `rule_settings`: read model of the rule streams;
  * - `ocsf_outbox`: OCSF records waiting to be published to `warden.alerts.ocsf.v1`;
- * - `webhooks`, `webhook_deliveries`: subscriptions (secret envelope-encrypted) and the delivery log;
+ * - `webhooks`, `webhook_deliveries`: subscriptions (secret envelope-encrypted) and the delivery log
+ *   (finished deliveries expire after `ANOMALY_ALERTING_WEBHOOK_DELIVERY_RETENTION_DAYS`);
  * - `pending_responses`: automated responses (and their undoing) still to be carried out.
  */
 export function anomalyAlertingMigrations(schema: string): Array<new () => MigrationInterface> {
@@ -172,5 +173,30 @@ export function anomalyAlertingMigrations(schema: string): Array<new () => Migra
     }
   }
 
-  return [AnomalyAlerting1765000000000, AnomalyAlertingAlertHead1765500000000, AnomalyAlertingEvidenceRetention1766600000000];
+  /**
+   * Finished webhook deliveries expire (`WebhookDeliveryRetention`): the partial index finds the
+   * oldest finished ones (pending ones, still to be tried, are never deleted and not in it).
+   */
+  class AnomalyAlertingWebhookDeliveryRetention1795996800000 implements MigrationInterface {
+    name = 'AnomalyAlertingWebhookDeliveryRetention1795996800000';
+    // Outside a transaction: webhook_deliveries may be large, and its index is built without
+    // blocking the alerts projection's inserts and the dispatcher's updates.
+    transaction = false;
+
+    async up(q: QueryRunner): Promise<void> {
+      const finished = "WHERE status IN ('delivered', 'failed', 'cancelled')";
+      await createIndexOnline(q, schema, 'webhook_deliveries_finished', 'webhook_deliveries', `(created_at) ${finished}`);
+    }
+
+    async down(q: QueryRunner): Promise<void> {
+      await q.query(`DROP INDEX ${s}.webhook_deliveries_finished`);
+    }
+  }
+
+  return [
+    AnomalyAlerting1765000000000,
+    AnomalyAlertingAlertHead1765500000000,
+    AnomalyAlertingEvidenceRetention1766600000000,
+    AnomalyAlertingWebhookDeliveryRetention1795996800000,
+  ];
 }

@@ -29,6 +29,15 @@ export const anomalyAlertingConfigSchema = baseConfigSchema.extend({
   ANOMALY_ALERTING_EVIDENCE_RETENTION_DAYS: z.coerce.number().min(31).default(45),
   /** How often expired evidence copies are deleted (every instance sweeps; they skip each other's rows). */
   ANOMALY_ALERTING_EVIDENCE_SWEEP_MS: z.coerce.number().int().min(1000).default(3_600_000),
+  /**
+   * Days a finished webhook delivery (delivered, failed after the last attempt, cancelled with its
+   * webhook) is kept in the delivery log, counted from when it was queued; pending ones are never
+   * deleted. A delivery finishes within hours of being queued (WEBHOOK_MAX_ATTEMPTS back-offs of at
+   * most 5 min each).
+   */
+  ANOMALY_ALERTING_WEBHOOK_DELIVERY_RETENTION_DAYS: z.coerce.number().int().min(1).default(30),
+  /** How often finished webhook deliveries past the retention are deleted (every instance sweeps; they skip each other's rows). */
+  ANOMALY_ALERTING_WEBHOOK_DELIVERY_SWEEP_MS: z.coerce.number().int().min(1000).default(3_600_000),
   /** Keyring `1:<base64 32 bytes>,…`: wraps the data keys that encrypt webhook secrets. */
   WARDEN_KEKS: z.string({ message: 'is required (keyring "1:<base64 of 32 random bytes>")' }).superRefine((value, ctx) => {
     try {
