@@ -45,9 +45,9 @@ describe('AuthGuard', () => {
       audience: TestTokenIssuer.audience,
     });
     const revocations = {
-      isRevoked: async () => {
+      check: async () => {
         if (revoked instanceof Error) throw revoked;
-        return revoked;
+        return { revoked, policyVersion: '7' };
       },
     } as unknown as RevocationStore;
     guard = new AuthGuard(new Reflector(), verifier, revocations);
@@ -77,6 +77,12 @@ describe('AuthGuard', () => {
     const { context, request } = contextFor('signedIn', `Bearer ${await issuer.issue({ userId: 'u-1', roles: ['staff'] })}`);
     await expect(guard.canActivate(context)).resolves.toBe(true);
     expect(request.principal).toMatchObject({ userId: 'u-1', roles: ['staff'] });
+  });
+
+  it("hands on the user's policy version read with the revocation markers", async () => {
+    const { context, request } = contextFor('signedIn', `Bearer ${await issuer.issue({ userId: 'u-2' })}`);
+    await guard.canActivate(context);
+    expect(request.principal?.policyVersionAtAuth).toEqual({ userId: 'u-2', raw: '7' });
   });
 
   it('refuses a revoked session', async () => {

@@ -37,13 +37,13 @@ export class AuthGuard implements CanActivate {
     if (!match) throw new UnauthenticatedError();
     const principal = await this.verifier.verify(match[1]);
 
-    let revoked: boolean;
+    let state: { revoked: boolean; policyVersion: string | null };
     try {
-      revoked = await this.revocations.isRevoked(principal.sessionId, principal.userId, principal.issuedAt);
+      state = await this.revocations.check(principal.sessionId, principal.userId, principal.issuedAt);
     } catch {
       throw new AuthUnavailableError('session revocation cannot be checked right now');
     }
-    if (revoked) throw new TokenRevokedError();
+    if (state.revoked) throw new TokenRevokedError();
 
     const service = serviceClientIdOf(principal);
     if (service !== null) {
@@ -55,7 +55,7 @@ export class AuthGuard implements CanActivate {
     } else if (rule.kind === 'roles' && !rule.roles.some((role) => principal.roles.includes(role))) {
       throw new ForbiddenError(`requires one of the roles: ${rule.roles.join(', ')}`);
     }
-    request.principal = principal;
+    request.principal = { ...principal, policyVersionAtAuth: { userId: principal.userId, raw: state.policyVersion } };
     return true;
   }
 }

@@ -1,4 +1,5 @@
 import type Redis from 'ioredis';
+import { PolicyClient } from '../policy-client/policy-client';
 
 /**
  * Revocation markers in Redis, checked by every service on every request, so that a revoked
@@ -43,8 +44,21 @@ export class RevocationStore {
    * Redis cannot answer: callers fail closed.
    */
   async isRevoked(sessionId: string, userId: string, issuedAtSeconds: number): Promise<boolean> {
-    const [session, user] = await this.redis.mget(RevocationStore.sessionKey(sessionId), RevocationStore.userKey(userId));
-    if (session !== null) return true;
-    return user !== null && issuedAtSeconds * 1000 <= Number(user);
+    return (await this.check(sessionId, userId, issuedAtSeconds)).revoked;
+  }
+
+  /**
+   * `isRevoked`, and in the same round trip the user's policy version (the raw value of
+   * `PolicyClient.versionKey(userId)`, null when none is set), which the request's policy needs
+   * next. Throws when Redis cannot answer: callers fail closed.
+   */
+  async check(sessionId: string, userId: string, issuedAtSeconds: number): Promise<{ revoked: boolean; policyVersion: string | null }> {
+    const [session, user, policyVersion] = await this.redis.mget(
+      RevocationStore.sessionKey(sessionId),
+      RevocationStore.userKey(userId),
+      PolicyClient.versionKey(userId),
+    );
+    const revoked = session !== null || (user !== null && issuedAtSeconds * 1000 <= Number(user));
+    return { revoked, policyVersion };
   }
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { testEnv } from '@warden/testing';
 import Redis from 'ioredis';
 import type { Principal } from '../auth/principal';
+import { RevocationStore } from '../auth/revocation';
 import { compileAbility } from '../policy/compile';
 import { DEFAULT_ROLES_BY_NAME } from '../policy/default-roles';
 import type { CompiledAbility } from '../policy/policy.types';
@@ -87,6 +88,22 @@ describe('PolicyClient against Redis', () => {
     const ttl = await redis.ttl(PolicyClient.abilityKey(userId, 0));
     expect(ttl).toBeGreaterThan(0);
     expect(ttl).toBeLessThanOrEqual(20);
+  });
+
+  it("reads the policy version with the revocation markers in one round trip, and the client uses it", async () => {
+    const userId = fresh();
+    const revocations = new RevocationStore(redis);
+    const who = principal(userId);
+    keys.push(RevocationStore.sessionKey(who.sessionId), RevocationStore.userKey(userId));
+    await redis.set(PolicyClient.versionKey(userId), '2');
+    const state = await revocations.check(who.sessionId, userId, who.issuedAt);
+    expect(state).toEqual({ revoked: false, policyVersion: '2' });
+    const client = new PolicyClient({ redis, fetchAbility: async (id) => ability(id, 2) });
+    const policy = await client.abilityFor({ ...who, policyVersionAtAuth: { userId, raw: state.policyVersion } }, 't');
+    expect(policy.policyVersion).toBe(2);
+
+    await revocations.revokeSession(who.sessionId);
+    expect((await revocations.check(who.sessionId, userId, who.issuedAt)).revoked).toBe(true);
   });
 
   it('sees a version bump at once, even with the policy held in memory', async () => {

@@ -160,6 +160,25 @@ describe('PolicyClient', () => {
       expect(fetches).toHaveLength(2);
     });
 
+    it('takes the version the guard read with the revocation markers instead of reading it', async () => {
+      const c = client();
+      answer = async (userId) => staffAbility(userId, 4);
+      const seen = { ...principal('u-1'), policyVersionAtAuth: { userId: 'u-1', raw: '4' } };
+      expect((await c.abilityFor(seen, 't')).policyVersion).toBe(4);
+      const getsAfterFirst = redis.gets;
+      expect((await c.abilityFor(seen, 't')).policyVersion).toBe(4);
+      expect(redis.gets).toBe(getsAfterFirst);
+      expect(fetches).toHaveLength(1);
+    });
+
+    it('reads the version itself when the one carried was read for another user', async () => {
+      const c = client();
+      redis.values.set('warden:policy-version:u-1', '2');
+      answer = async (userId) => staffAbility(userId, 2);
+      const borrowed = { ...principal('u-1'), policyVersionAtAuth: { userId: 'u-9', raw: '0' } };
+      expect((await c.abilityFor(borrowed, 't')).policyVersion).toBe(2);
+    });
+
     it('drops the least recently used policy beyond its capacity', async () => {
       const c = client({ localMaxEntries: 2 });
       const one = await c.abilityFor(principal('u-1'), 't');
@@ -200,6 +219,7 @@ describe('PolicyClient', () => {
     it('when the policy version is not a number', async () => {
       redis.values.set('warden:policy-version:u-1', 'abc');
       await expectUnavailable(client().abilityFor(principal('u-1'), 't'));
+      await expectUnavailable(client().abilityFor({ ...principal('u-1'), policyVersionAtAuth: { userId: 'u-1', raw: '-1' } }, 't'));
     });
 
     it.each([

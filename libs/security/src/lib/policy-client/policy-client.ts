@@ -33,7 +33,8 @@ type LocalEntry = { policy: Policy; expiresAtMs: number };
  * The caller's policy for a request, built from their compiled ability:
  *
  * 1. the user's policy version from Redis `warden:policy-version:<userId>` (missing: 0), read on
- *    every call so that a change of roles, team or grants applies at once;
+ *    every request so that a change of roles, team or grants applies at once (by the guard, with
+ *    the revocation markers, when the principal carries it; else here);
  * 2. a policy held in memory for that user and version (up to `localTtlMs`);
  * 3. else the compiled ability cached in Redis `warden:ability:<userId>:<version>` (the key the
  *    authorization service writes too);
@@ -74,7 +75,8 @@ export class PolicyClient {
 
   async abilityFor(principal: Principal, bearerToken: string): Promise<Policy> {
     const userId = principal.userId;
-    const version = await this.currentVersion(userId);
+    const seen = principal.policyVersionAtAuth;
+    const version = seen?.userId === userId ? parseVersion(seen.raw) : await this.currentVersion(userId);
     const localKey = `${userId}:${version}`;
     const nowMs = this.now();
     const held = this.local.get(localKey);
@@ -110,11 +112,7 @@ export class PolicyClient {
     } catch (error) {
       throw unavailable('the policy version cannot be read', error);
     }
-    if (raw === null) return 0;
-    const version = Number(raw);
-    if (!Number.isSafeInteger(version) || version < 0)
-      throw unavailable('the policy version is not a version');
-    return version;
+    return parseVersion(raw);
   }
 
   /** The ability cached in Redis, unless missing, of another shape or user, or expired. */
@@ -176,6 +174,14 @@ export class PolicyClient {
       this.local.delete(oldest);
     }
   }
+}
+
+/** A stored policy version (missing: 0); anything else than a version fails closed. */
+function parseVersion(raw: string | null): number {
+  if (raw === null) return 0;
+  const version = Number(raw);
+  if (!Number.isSafeInteger(version) || version < 0) throw unavailable('the policy version is not a version');
+  return version;
 }
 
 function validUntilMs(compiled: CompiledAbility): number {

@@ -53,7 +53,7 @@ describe('Service principals', () => {
   beforeAll(async () => {
     issuer = await TestTokenIssuer.start();
     const verifier = new JwtVerifier({ jwksUrl: issuer.jwksUrl, issuer: TestTokenIssuer.issuer, audience: TestTokenIssuer.audience });
-    guard = new AuthGuard(new Reflector(), verifier, { isRevoked: async () => false } as unknown as RevocationStore);
+    guard = new AuthGuard(new Reflector(), verifier, { check: async () => ({ revoked: false, policyVersion: null }) } as unknown as RevocationStore);
   });
   afterAll(() => issuer.stop());
 
