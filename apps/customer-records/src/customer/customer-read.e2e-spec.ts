@@ -98,6 +98,23 @@ describe('customer-records: reads, filters, reveal and access events (running ap
       }
       expect((await get('supervisor', `/v1/customers/${ids.b1}`)).status).toBe(404);
     });
+
+    it('keeps answering when a migration adds a column to the read model while it runs (the read is a prepared statement)', async () => {
+      const read = async () => {
+        const res = await get('staffA', `/v1/customers/${ids.a1}`);
+        expect(res.status).toBe(200);
+        expect((await res.json()) as View).toMatchObject({ id: ids.a1, mobile: PLANTED.mobile });
+      };
+      // Enough reads that every pooled connection has prepared the statement and Postgres may plan it generically.
+      for (let i = 0; i < 12; i++) await read();
+      await t.db.query(`ALTER TABLE "${t.schema}".customers ADD COLUMN added_while_running text`);
+      try {
+        for (let i = 0; i < 12; i++) await read();
+      } finally {
+        await t.db.query(`ALTER TABLE "${t.schema}".customers DROP COLUMN added_while_running`);
+      }
+      await read();
+    });
   });
 
   describe('reveal', () => {

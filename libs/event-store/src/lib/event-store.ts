@@ -1,9 +1,8 @@
 import { hashEvent, GENESIS_HASH, type EventEnvelope, type EventRegistry } from '@warden/contracts';
-import { createHash } from 'node:crypto';
-import type { Pool, PoolClient, QueryResultRow } from 'pg';
 import type { DataSource, EntityManager } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import { StreamVersionConflict } from './event-store.errors';
+import { preparedQuery } from './prepared-query';
 import { EVENT_COLUMNS, quoteSchema, type EventRow } from './event-store.sql';
 import {
   LOG_START,
@@ -261,7 +260,8 @@ export class EventStore {
     const last = envelopes[envelopes.length - 1];
     const column = <K extends keyof EventEnvelope>(key: K) => envelopes.map((e) => e[key]);
     const json = <K extends keyof EventEnvelope>(key: K) => envelopes.map((e) => JSON.stringify(e[key]));
-    const rows = await this.prepared<{ global_position: string; stream_version: number }>(
+    const rows = await preparedQuery<{ global_position: string; stream_version: number }>(
+      this.options.dataSource,
       manager,
       `WITH head AS (
          INSERT INTO ${this.s}.streams (stream_id, stream_version, last_hash) VALUES ($1, $2, $3)
@@ -304,21 +304,6 @@ export class EventStore {
     return envelopes.map((e) => ({ ...e, globalPosition: positions.get(e.streamVersion) as number }));
   }
 
-  /**
-   * Runs a statement as a named prepared statement (planned once per connection), on the
-   * transaction's connection when `manager` belongs to one, else on a pooled connection.
-   */
-  private async prepared<R>(manager: EntityManager, text: string, values: unknown[]): Promise<R[]> {
-    const name = `warden_${createHash('sha1').update(text).digest('hex').slice(0, 24)}`;
-    const runner = manager.queryRunner;
-    if (runner && !runner.isReleased) {
-      const client = (await runner.connect()) as PoolClient;
-      return (await client.query<R & QueryResultRow>({ name, text, values })).rows;
-    }
-    const pool = (this.options.dataSource.driver as unknown as { master: Pool }).master;
-    return (await pool.query<R & QueryResultRow>({ name, text, values })).rows;
-  }
-
   private async project(manager: EntityManager, events: EventEnvelope[]): Promise<void> {
     for (const projection of this.projections) {
       const relevant = events.filter((e) => projection.handles.includes(e.type));
@@ -352,7 +337,8 @@ export class EventStore {
    * what a Kafka message needs around it, so that no row is parsed and re-serialised on the way.
    */
   async readLogForRelay(after: LogCheckpoint, limit: number): Promise<RelayRow[]> {
-    const rows = await this.prepared<RelayRowSql>(
+    const rows = await preparedQuery<RelayRowSql>(
+      this.options.dataSource,
       this.options.dataSource.manager,
       `SELECT transaction_id::text AS tx, global_position AS pos, event_id, stream_id, stream_version, type,
          schema_version, (extract(epoch FROM occurred_at) * 1000)::bigint AS occurred_ms, actor::text AS actor,
@@ -369,7 +355,8 @@ export class EventStore {
 
   /** Where the relay named `name` stands (the start of the log when it never published). */
   async relayCheckpoint(name: string): Promise<LogCheckpoint> {
-    const rows = await this.prepared<{ transaction_id: string; global_position: string }>(
+    const rows = await preparedQuery<{ transaction_id: string; global_position: string }>(
+      this.options.dataSource,
       this.options.dataSource.manager,
       `SELECT transaction_id::text AS transaction_id, global_position FROM ${this.s}.relay_checkpoints WHERE name = $1`,
       [name],
@@ -380,7 +367,8 @@ export class EventStore {
   }
 
   async saveRelayCheckpoint(name: string, checkpoint: LogCheckpoint): Promise<void> {
-    await this.prepared(
+    await preparedQuery(
+      this.options.dataSource,
       this.options.dataSource.manager,
       `INSERT INTO ${this.s}.relay_checkpoints (name, transaction_id, global_position)
        VALUES ($1, $2::xid8, $3)
