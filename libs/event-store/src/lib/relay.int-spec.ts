@@ -95,6 +95,43 @@ describe('EventRelay', () => {
     }
   });
 
+  it('publishes writes that arrive one at a time several per batch (coalesceMs)', async () => {
+    const topic = `${uniqueTopicPrefix('relay-coalesce')}events`;
+    await createTopics(kafka, [topic]);
+    const batches: number[] = [];
+    const publishedAt = new Map<string, number>();
+    const relay = new EventRelay({
+      dataSource,
+      store,
+      producer: testProducer(kafka),
+      topic,
+      name: 'coalesce',
+      coalesceMs: 50,
+      onPublished: (rows) => {
+        batches.push(rows.length);
+        for (const row of rows) publishedAt.set(row.eventId, performance.now());
+      },
+    });
+    const stream = `coalesce-${Date.now()}`;
+    relay.start();
+    try {
+      await expectEventually(async () => expect(relay.isLeader).toBe(true));
+      const appendedAt = new Map<string, number>();
+      for (let i = 0; i < 40; i++) {
+        const result = await store.append(stream, [increment(1)], { expectedVersion: i, metadata: metadata() });
+        appendedAt.set(result.events[0].eventId, performance.now());
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      const ours = [...appendedAt.keys()];
+      await expectEventually(async () => expect(ours.filter((id) => !publishedAt.has(id))).toEqual([]));
+      // 40 writes at least 5 ms apart, read at most every 50 ms: far fewer batches than writes
+      // (one read, send and checkpoint per write without coalescing).
+      expect(batches.length).toBeLessThan(20);
+    } finally {
+      await relay.stop();
+    }
+  });
+
   it('only one relay per log publishes at a time (leader lock)', async () => {
     const topic = `${uniqueTopicPrefix('relay-leader')}events`;
     const a = new EventRelay({ dataSource, store, producer: testProducer(kafka), topic, name: 'leader' });
