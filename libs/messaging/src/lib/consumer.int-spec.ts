@@ -382,6 +382,32 @@ describe('EventConsumer', () => {
       const { groups } = await admin.describeGroups([groupId]);
       expect(groups[0].members).toEqual([]);
     });
+
+    it('stopped while joining a group that is rebalancing, leaves it: no member is kept until its session times out', async () => {
+      const { topic, groupId } = await freshTopic();
+      await consume(topic, groupId);
+      await expectEventually(async () => expect((await admin.describeGroups([groupId])).groups[0].members).toHaveLength(1));
+      const late = new EventConsumer({ kafka, groupId, topics: [topic], dataSource, schema, registry: eventRegistry, handle: recordEffect });
+      const starting = late.start().catch(() => undefined);
+      // The broker holds the newcomer's JoinGroup until the first member rejoins (its next
+      // heartbeat, up to 3 s): stop while it waits there.
+      await expectEventually(async () => expect((await admin.describeGroups([groupId])).groups[0].state).toBe('PreparingRebalance'), {
+        timeoutMs: 10_000,
+        intervalMs: 50,
+      });
+      await late.stop();
+      await starting;
+      // Without leaving, the newcomer stays a member for its session (30 s) and holds every rebalance.
+      await expectEventually(
+        async () => {
+          const [group] = (await admin.describeGroups([groupId])).groups;
+          expect({ state: group.state, members: group.members.length }).toEqual({ state: 'Stable', members: 1 });
+        },
+        { timeoutMs: 15_000, intervalMs: 250 },
+      );
+      await produce(topic, asValue(customerRegistered({ name: 'after the newcomer left' })));
+      await expectEventually(async () => expect(await committedOffset(groupId, topic)).toBe('1'), { timeoutMs: 15_000 });
+    });
   });
 
   describe('positions in Postgres', () => {

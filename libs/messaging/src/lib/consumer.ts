@@ -128,6 +128,8 @@ export class EventConsumer<P = undefined> {
   private running = false;
   /** Set by `stop()`, never cleared: a start still under way then disconnects what it connected. */
   private stopped = false;
+  /** The group join of `start()` (settled, never rejecting), which `stop()` lets finish before leaving. */
+  private joining: Promise<void> | null = null;
 
   constructor(private readonly options: EventConsumerOptions<P>) {
     this.s = quoteSchema(options.schema);
@@ -170,20 +172,21 @@ export class EventConsumer<P = undefined> {
     }
     this.running = true;
     const partitionsConsumedConcurrently = this.options.partitionsConsumedConcurrently ?? 1;
-    if (this.options.handleBatch) {
-      await this.consumer.run({
-        autoCommit: false,
-        eachBatchAutoResolve: false,
-        partitionsConsumedConcurrently,
-        eachBatch: (payload) => this.onBatch(payload),
-      });
-    } else {
-      await this.consumer.run({
-        autoCommit: false,
-        partitionsConsumedConcurrently,
-        eachMessage: (payload) => this.onMessage(payload),
-      });
-    }
+    // `run` resolves once the consumer joined its group and got its partitions.
+    const joined = this.options.handleBatch
+      ? this.consumer.run({
+          autoCommit: false,
+          eachBatchAutoResolve: false,
+          partitionsConsumedConcurrently,
+          eachBatch: (payload) => this.onBatch(payload),
+        })
+      : this.consumer.run({
+          autoCommit: false,
+          partitionsConsumedConcurrently,
+          eachMessage: (payload) => this.onMessage(payload),
+        });
+    this.joining = joined.catch(() => undefined);
+    await joined;
   }
 
   async stop(): Promise<void> {
@@ -194,8 +197,16 @@ export class EventConsumer<P = undefined> {
     const timedOut = new Promise<'timed-out'>((resolve) => {
       timer = setTimeout(() => resolve('timed-out'), timeoutMs);
     });
+    // A join under way is let finish first: kafkajs does not leave a group it is still joining, and
+    // the broker would then keep the member until its session timed out, holding every rebalance
+    // of the group (other instances included) till then.
+    const leave = async (): Promise<'left'> => {
+      await this.joining;
+      await this.consumer.disconnect();
+      return 'left';
+    };
     try {
-      const outcome = await Promise.race([this.consumer.disconnect().then(() => 'left' as const), timedOut]);
+      const outcome = await Promise.race([leave(), timedOut]);
       if (outcome === 'timed-out') {
         this.options.logger?.warn('consumer did not leave its group in time; stopping without waiting', {
           groupId: this.options.groupId,
