@@ -251,22 +251,16 @@ export class EventRelay {
 
   /** Waits `ms` whatever nudges arrive meanwhile (what they announce is read after it); `stop()` ends it. */
   private settle(ms: number): Promise<void> {
-    if (!this.running || ms <= 0) return Promise.resolve();
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wake = () => {
-        if (this.running) return;
-        this.wake = null;
-        done();
-      };
-    });
+    return ms > 0 ? this.wait(ms, () => !this.running) : Promise.resolve();
   }
 
+  /** Waits `ms`, or until a nudge or `stop()`. */
   private idle(ms: number): Promise<void> {
+    return this.wait(ms, () => true);
+  }
+
+  /** Waits `ms`, or until a wake-up (a nudge, or `stop()`'s) for which `ends()` holds. */
+  private wait(ms: number, ends: () => boolean): Promise<void> {
     if (!this.running) return Promise.resolve();
     return new Promise((resolve) => {
       const timer = setTimeout(done, ms);
@@ -275,6 +269,7 @@ export class EventRelay {
         resolve();
       }
       this.wake = () => {
+        if (!ends()) return;
         this.wake = null;
         done();
       };
