@@ -38,6 +38,13 @@ export const baseConfigSchema = z.object({
   INBOX_RETENTION_DAYS: z.coerce.number().min(1).default(14),
   /** How often old inbox records are deleted (ms). */
   INBOX_SWEEP_MS: z.coerce.number().int().min(1000).default(3_600_000),
+  /**
+   * The request guard reads revocation markers and policy versions from a copy in memory that
+   * Redis keeps true (client tracking: every change is announced to the service at once). The
+   * copy is used only while Redis answered a ping on the announcement connection sent at most this
+   * long ago (ms); otherwise, and with 0, every request reads Redis.
+   */
+  REVOCATION_TRACKING_STALENESS_MS: z.coerce.number().int().min(0).max(1000).default(500),
 });
 export type BaseConfig = z.infer<typeof baseConfigSchema>;
 

@@ -15,7 +15,7 @@ import { TerminusModule } from '@nestjs/terminus';
 import { type EventRegistry, isAccessStream, Topics, type ServiceName } from '@warden/contracts';
 import { EventRelay, EventStore, eventStoreMigrations, type InlineProjection, type RelayRow } from '@warden/event-store';
 import { createIdempotentProducer, createKafka, ensureTopics, inboxMigrations } from '@warden/messaging';
-import { AuthGuard, JwtVerifier, RevocationStore } from '@warden/security';
+import { AuthGuard, JwtVerifier, RevocationStore, TrackedKeys } from '@warden/security';
 import Redis from 'ioredis';
 import type { Admin, Kafka } from 'kafkajs';
 import { LoggerModule } from 'nestjs-pino';
@@ -60,10 +60,13 @@ class ServiceRuntime implements OnApplicationBootstrap, BeforeApplicationShutdow
     private readonly dataSource: DataSource,
     @Inject(REDIS) private readonly redis: Redis,
     @Inject(KAFKA_ADMIN) private readonly admin: Admin,
+    private readonly tracked: TrackedKeys,
+    @Inject(CONFIG) private readonly config: BaseConfig,
   ) {}
 
   onApplicationBootstrap(): void {
     this.relay.start();
+    if (this.config.REVOCATION_TRACKING_STALENESS_MS > 0) this.tracked.start();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
@@ -72,6 +75,7 @@ class ServiceRuntime implements OnApplicationBootstrap, BeforeApplicationShutdow
 
   async onApplicationShutdown(): Promise<void> {
     await this.admin.disconnect().catch(() => undefined);
+    this.tracked.stop();
     this.redis.disconnect();
     if (this.dataSource.isInitialized) await this.dataSource.destroy();
     this.logger.log('connections closed');
@@ -107,7 +111,28 @@ export class PlatformModule implements NestModule {
           useFactory: () =>
             new JwtVerifier({ jwksUrl: config.AUTH_JWKS_URL, issuer: config.AUTH_ISSUER, audience: config.AUTH_AUDIENCE }),
         },
-        { provide: RevocationStore, inject: [REDIS], useFactory: (redis: Redis) => new RevocationStore(redis) },
+        {
+          provide: TrackedKeys,
+          inject: [REDIS],
+          useFactory: (redis: Redis) => {
+            const logger = new Logger('RevocationTracking');
+            return new TrackedKeys({
+              redis,
+              prefixes: RevocationStore.trackedPrefixes,
+              maxStalenessMs: config.REVOCATION_TRACKING_STALENESS_MS,
+              logger: {
+                info: (message, context) => logger.log({ ...context }, message),
+                warn: (message, context) => logger.warn({ ...context }, message),
+              },
+            });
+          },
+        },
+        {
+          provide: RevocationStore,
+          inject: [REDIS, TrackedKeys],
+          useFactory: (redis: Redis, tracked: TrackedKeys) =>
+            new RevocationStore(redis, undefined, config.REVOCATION_TRACKING_STALENESS_MS > 0 ? tracked : undefined),
+        },
         {
           provide: APP_GUARD,
           inject: [Reflector, JwtVerifier, RevocationStore],

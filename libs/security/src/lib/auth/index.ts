@@ -4,3 +4,4 @@ export * from './auth.guard';
 export * from './jwt-verifier';
 export * from './principal';
 export * from './revocation';
+export * from './tracked-keys';

@@ -1,6 +1,9 @@
 import type Redis from 'ioredis';
 import { PolicyClient } from '../policy-client/policy-client';
 
+/** Where `check` reads the markers: Redis itself, or a tracked copy of them (`TrackedKeys`). */
+export type MarkerReader = { mget(keys: readonly string[]): Promise<Array<string | null>> };
+
 /**
  * Revocation markers in Redis, checked by every service on every request, so that a revoked
  * session or a disabled user is refused within a second whatever their token's expiry.
@@ -9,12 +12,18 @@ import { PolicyClient } from '../policy-client/policy-client';
  * - `warden:revoked:user:<userId>`: every token of the user issued before this instant (epoch ms)
  *   is refused (disable, offboarding, "sign out everywhere").
  *
- * Markers live at least as long as the longest access token (`ttlSeconds`).
+ * Markers live at least as long as the longest access token (`ttlSeconds`). With `reader`, a
+ * `TrackedKeys` over `trackedPrefixes`, `check` is answered from memory that Redis keeps true (a
+ * new marker is announced at once), and reads Redis whenever that memory cannot be trusted.
  */
 export class RevocationStore {
+  /** The key prefixes `check` reads: revocation markers and policy versions. */
+  static readonly trackedPrefixes: readonly string[] = ['warden:revoked:', PolicyClient.versionKey('')];
+
   constructor(
     private readonly redis: Redis,
     private readonly ttlSeconds = 24 * 3600,
+    private readonly reader: MarkerReader = { mget: (keys) => redis.mget(...keys) },
   ) {}
 
   static sessionKey(sessionId: string): string {
@@ -53,11 +62,11 @@ export class RevocationStore {
    * next. Throws when Redis cannot answer: callers fail closed.
    */
   async check(sessionId: string, userId: string, issuedAtSeconds: number): Promise<{ revoked: boolean; policyVersion: string | null }> {
-    const [session, user, policyVersion] = await this.redis.mget(
+    const [session, user, policyVersion] = await this.reader.mget([
       RevocationStore.sessionKey(sessionId),
       RevocationStore.userKey(userId),
       PolicyClient.versionKey(userId),
-    );
+    ]);
     const revoked = session !== null || (user !== null && issuedAtSeconds * 1000 <= Number(user));
     return { revoked, policyVersion };
   }
