@@ -132,6 +132,78 @@ describe('EventRelay', () => {
     }
   });
 
+  it('holds events that may wait (lingerFor) and sends them together once the first has waited its time', async () => {
+    const topic = `${uniqueTopicPrefix('relay-linger')}events`;
+    await createTopics(kafka, [topic]);
+    const prefix = `linger-${Date.now()}-`;
+    const batches: string[][] = [];
+    const publishedAt = new Map<string, number>();
+    const relay = new EventRelay({
+      dataSource,
+      store,
+      producer: testProducer(kafka),
+      topic,
+      name: 'linger',
+      lingerFor: (row) => (row.streamId.startsWith(prefix) ? 1500 : 0),
+      onPublished: (rows) => {
+        batches.push(rows.map((row) => row.eventId));
+        for (const row of rows) publishedAt.set(row.eventId, performance.now());
+      },
+    });
+    relay.start();
+    try {
+      await expectEventually(async () => expect(await relay.checkpoint()).toEqual(await logEnd(dataSource, schema)));
+      const appendedAt = new Map<string, number>();
+      for (let i = 0; i < 10; i++) {
+        const result = await store.append(`${prefix}reads`, [increment(1)], { expectedVersion: i, metadata: metadata() });
+        appendedAt.set(result.events[0].eventId, performance.now());
+      }
+      const ours = [...appendedAt.keys()];
+      await expectEventually(() => expect(ours.filter((id) => !publishedAt.has(id))).toEqual([]), { timeoutMs: 10_000, intervalMs: 20 });
+      // One send for the ten, in log order, and none before the first had waited its 1.5 s.
+      expect(batches.filter((batch) => batch.some((id) => appendedAt.has(id)))).toEqual([ours]);
+      expect((publishedAt.get(ours[0]) as number) - (appendedAt.get(ours[0]) as number)).toBeGreaterThanOrEqual(1400);
+    } finally {
+      await relay.stop();
+    }
+  });
+
+  it('sends the held events with the first event that may not wait, in log order', async () => {
+    const topic = `${uniqueTopicPrefix('relay-linger-flush')}events`;
+    await createTopics(kafka, [topic]);
+    const prefix = `linger-held-${Date.now()}-`;
+    const batches: string[][] = [];
+    const relay = new EventRelay({
+      dataSource,
+      store,
+      producer: testProducer(kafka),
+      topic,
+      name: 'linger-flush',
+      // Far longer than the test may take: only the event that may not wait can send them.
+      lingerFor: (row) => (row.streamId.startsWith(prefix) ? 600_000 : 0),
+      onPublished: (rows) => batches.push(rows.map((row) => row.eventId)),
+    });
+    relay.start();
+    try {
+      await expectEventually(async () => expect(await relay.checkpoint()).toEqual(await logEnd(dataSource, schema)));
+      const ours: string[] = [];
+      for (let i = 0; i < 3; i++) {
+        const result = await store.append(`${prefix}reads`, [increment(1)], { expectedVersion: i, metadata: metadata() });
+        ours.push(result.events[0].eventId);
+      }
+      await new Promise((r) => setTimeout(r, 300));
+      expect(batches.flat().filter((id) => ours.includes(id))).toEqual([]);
+      const plain = await store.append(`plain-${Date.now()}`, [increment(1)], { expectedVersion: 0, metadata: metadata() });
+      ours.push(plain.events[0].eventId);
+      await expectEventually(() => expect(batches.filter((batch) => batch.some((id) => ours.includes(id)))).toEqual([ours]), {
+        timeoutMs: 10_000,
+        intervalMs: 20,
+      });
+    } finally {
+      await relay.stop();
+    }
+  });
+
   it('only one relay per log publishes at a time (leader lock)', async () => {
     const topic = `${uniqueTopicPrefix('relay-leader')}events`;
     const a = new EventRelay({ dataSource, store, producer: testProducer(kafka), topic, name: 'leader' });

@@ -36,6 +36,14 @@ export type RelayOptions = {
    * the time an event takes to reach Kafka; 0 reads at every nudge.
    */
   coalesceMs?: number;
+  /**
+   * How long an event may wait in the relay for company before it is sent (ms; default 0 for
+   * every event), like a Kafka producer's `linger.ms`. Read events, written one per request, can
+   * then go to Kafka tens per request instead of a few: each send is a request the broker handles
+   * on the same machine as the service. A batch goes as soon as it holds an event that may not
+   * wait, is full (`batchSize`), or its oldest event waited its time; events keep their log order.
+   */
+  lingerFor?: (row: RelayRow) => number;
   /** Longest wait between retries while Kafka or Postgres is unavailable. */
   maxBackoffMs?: number;
   logger?: RelayLogger;
@@ -144,39 +152,58 @@ export class EventRelay {
 
   /**
    * Publishes batch after batch. The next batch is read while the current one is being sent; the
-   * durable checkpoint moves only after Kafka acknowledged a batch. The read position is kept in
-   * memory and starts again from the durable checkpoint after any error.
+   * durable checkpoint moves only after Kafka acknowledged a batch. Events that may linger
+   * (`lingerFor`) are held, read but unsent, until their batch is due. The read position is kept
+   * in memory and starts again from the durable checkpoint after any error (held events are read
+   * again then).
    */
   private async publishWhileLeader(batchSize: number): Promise<void> {
     const coalesceMs = this.options.coalesceMs ?? 20;
+    const idleMs = this.options.idleMs ?? 25;
+    const lingerFor = this.options.lingerFor ?? (() => 0);
     let cursor = await this.checkpoint();
     let lastRead = performance.now();
     let next: Promise<RelayRow[]> = this.options.store.readLogForRelay(cursor, batchSize);
     // The checkpoint write of the previous batch runs while the next batch is sent; writes stay in order.
     let saving: Promise<void> = Promise.resolve();
+    // Read and not yet sent, in log order; they must be sent by `sendBy`.
+    let held: RelayRow[] = [];
+    let sendBy = Infinity;
     try {
       while (this.running && this.lockHolder) {
         const batch = await next;
-        if (batch.length === 0) {
-          await saving;
-          await this.idle(this.options.idleMs ?? 25);
-          await this.settle(lastRead + coalesceMs - performance.now());
-          lastRead = performance.now();
+        const readAt = performance.now();
+        if (batch.length > 0) {
+          const last = batch[batch.length - 1];
+          cursor = { transactionId: last.transactionId, globalPosition: last.globalPosition };
+          for (const row of batch) {
+            held.push(row);
+            sendBy = Math.min(sendBy, readAt + lingerFor(row));
+          }
+        }
+        if (held.length > 0 && (held.length >= batchSize || readAt >= sendBy)) {
+          const sending = held;
+          held = [];
+          sendBy = Infinity;
+          lastRead = readAt;
           next = this.options.store.readLogForRelay(cursor, batchSize);
+          next.catch(() => undefined); // a failed read-ahead surfaces when awaited
+          await this.send(sending);
+          await saving;
+          saving = this.saveCheckpoint(sending[sending.length - 1]).then(() => {
+            this.published += sending.length;
+            this.options.onPublished?.(sending);
+          });
+          saving.catch(() => undefined); // surfaces when awaited
           continue;
         }
-        const last = batch[batch.length - 1];
-        cursor = { transactionId: last.transactionId, globalPosition: last.globalPosition };
-        lastRead = performance.now();
-        next = this.options.store.readLogForRelay(cursor, batchSize);
-        next.catch(() => undefined); // a failed read-ahead surfaces when awaited
-        await this.send(batch);
+        // Nothing new, or what was read may still wait: look again after a write (or a poll), but
+        // no sooner than `coalesceMs` after the last read, nor later than the held events' time.
         await saving;
-        saving = this.saveCheckpoint(last).then(() => {
-          this.published += batch.length;
-          this.options.onPublished?.(batch);
-        });
-        saving.catch(() => undefined); // surfaces when awaited
+        await this.idle(Math.min(idleMs, sendBy - performance.now()));
+        await this.settle(Math.min(lastRead + coalesceMs, sendBy) - performance.now());
+        lastRead = performance.now();
+        next = this.options.store.readLogForRelay(cursor, batchSize - held.length);
       }
     } finally {
       await next.catch(() => undefined);
@@ -263,7 +290,7 @@ export class EventRelay {
   private wait(ms: number, ends: () => boolean): Promise<void> {
     if (!this.running) return Promise.resolve();
     return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
+      const timer = setTimeout(done, Math.max(0, ms));
       function done() {
         clearTimeout(timer);
         resolve();

@@ -29,6 +29,7 @@ describe('loadConfig', () => {
         INBOX_RETENTION_DAYS: 14,
         INBOX_SWEEP_MS: 3_600_000,
         REVOCATION_TRACKING_STALENESS_MS: 500,
+        RELAY_READ_EVENTS_LINGER_MS: 100,
         AUTH_JWKS_URL: 'http://127.0.0.1:3001/.well-known/jwks.json',
         AUTH_ISSUER: 'warden-authorization',
         AUTH_AUDIENCE: 'warden',

@@ -45,6 +45,14 @@ export const baseConfigSchema = z.object({
    * long ago (ms); otherwise, and with 0, every request reads Redis.
    */
   REVOCATION_TRACKING_STALENESS_MS: z.coerce.number().int().min(0).max(1000).default(500),
+  /**
+   * How long the relay may hold read events (the access streams' `CustomerViewed`,
+   * `CustomersListed`, …, one per request) for company before sending them to Kafka (ms; 0 sends
+   * them as soon as they are read), like a producer's `linger.ms`: Kafka then gets one request
+   * for tens of reads instead of a few. Other events are never held; one of them takes the held
+   * read events with it, in log order.
+   */
+  RELAY_READ_EVENTS_LINGER_MS: z.coerce.number().int().min(0).max(5000).default(100),
 });
 export type BaseConfig = z.infer<typeof baseConfigSchema>;
 

@@ -210,6 +210,7 @@ export class PlatformModule implements NestModule {
               producer: createIdempotentProducer(kafka),
               topic,
               topicFor: routedTopic,
+              lingerFor: (row) => (isAccessStream(row.streamId) ? config.RELAY_READ_EVENTS_LINGER_MS : 0),
               prepare: async () => {
                 await admin.connect();
                 await ensureTopics(admin, [
