@@ -19,7 +19,7 @@ import type { Kafka } from 'kafkajs';
 import type { DataSource } from 'typeorm';
 import { increment, metadata, testRegistry } from '../test/test-events';
 import { EventStore } from './event-store';
-import { EventRelay } from './relay';
+import { EventRelay, type RelayOptions } from './relay';
 
 const envelopes = (messages: readonly ReadMessage[]): EventEnvelope[] =>
   messages.map((m) => testRegistry.decode(JSON.parse(m.value)));
@@ -95,23 +95,29 @@ describe('EventRelay', () => {
     }
   });
 
-  it('publishes writes that arrive one at a time several per batch (coalesceMs)', async () => {
-    const topic = `${uniqueTopicPrefix('relay-coalesce')}events`;
+  /** A relay of the log to a topic of its own, recording each published batch's event ids and when each event went. */
+  const watchedRelay = async (name: string, options: Pick<RelayOptions, 'coalesceMs' | 'lingerFor'>) => {
+    const topic = `${uniqueTopicPrefix(`relay-${name}`)}events`;
     await createTopics(kafka, [topic]);
-    const batches: number[] = [];
+    const batches: string[][] = [];
     const publishedAt = new Map<string, number>();
     const relay = new EventRelay({
       dataSource,
       store,
       producer: testProducer(kafka),
       topic,
-      name: 'coalesce',
-      coalesceMs: 50,
+      name,
+      ...options,
       onPublished: (rows) => {
-        batches.push(rows.length);
+        batches.push(rows.map((row) => row.eventId));
         for (const row of rows) publishedAt.set(row.eventId, performance.now());
       },
     });
+    return { relay, batches, publishedAt };
+  };
+
+  it('publishes writes that arrive one at a time several per batch (coalesceMs)', async () => {
+    const { relay, batches, publishedAt } = await watchedRelay('coalesce', { coalesceMs: 50 });
     const stream = `coalesce-${Date.now()}`;
     relay.start();
     try {
@@ -133,22 +139,9 @@ describe('EventRelay', () => {
   });
 
   it('holds events that may wait (lingerFor) and sends them together once the first has waited its time', async () => {
-    const topic = `${uniqueTopicPrefix('relay-linger')}events`;
-    await createTopics(kafka, [topic]);
     const prefix = `linger-${Date.now()}-`;
-    const batches: string[][] = [];
-    const publishedAt = new Map<string, number>();
-    const relay = new EventRelay({
-      dataSource,
-      store,
-      producer: testProducer(kafka),
-      topic,
-      name: 'linger',
+    const { relay, batches, publishedAt } = await watchedRelay('linger', {
       lingerFor: (row) => (row.streamId.startsWith(prefix) ? 1500 : 0),
-      onPublished: (rows) => {
-        batches.push(rows.map((row) => row.eventId));
-        for (const row of rows) publishedAt.set(row.eventId, performance.now());
-      },
     });
     relay.start();
     try {
@@ -169,19 +162,10 @@ describe('EventRelay', () => {
   });
 
   it('sends the held events with the first event that may not wait, in log order', async () => {
-    const topic = `${uniqueTopicPrefix('relay-linger-flush')}events`;
-    await createTopics(kafka, [topic]);
     const prefix = `linger-held-${Date.now()}-`;
-    const batches: string[][] = [];
-    const relay = new EventRelay({
-      dataSource,
-      store,
-      producer: testProducer(kafka),
-      topic,
-      name: 'linger-flush',
+    const { relay, batches } = await watchedRelay('linger-flush', {
       // Far longer than the test may take: only the event that may not wait can send them.
       lingerFor: (row) => (row.streamId.startsWith(prefix) ? 600_000 : 0),
-      onPublished: (rows) => batches.push(rows.map((row) => row.eventId)),
     });
     relay.start();
     try {
