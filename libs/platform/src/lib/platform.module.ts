@@ -61,12 +61,11 @@ class ServiceRuntime implements OnApplicationBootstrap, BeforeApplicationShutdow
     @Inject(REDIS) private readonly redis: Redis,
     @Inject(KAFKA_ADMIN) private readonly admin: Admin,
     private readonly tracked: TrackedKeys,
-    @Inject(CONFIG) private readonly config: BaseConfig,
   ) {}
 
   onApplicationBootstrap(): void {
     this.relay.start();
-    if (this.config.REVOCATION_TRACKING_STALENESS_MS > 0) this.tracked.start();
+    this.tracked.start();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
@@ -130,8 +129,7 @@ export class PlatformModule implements NestModule {
         {
           provide: RevocationStore,
           inject: [REDIS, TrackedKeys],
-          useFactory: (redis: Redis, tracked: TrackedKeys) =>
-            new RevocationStore(redis, undefined, config.REVOCATION_TRACKING_STALENESS_MS > 0 ? tracked : undefined),
+          useFactory: (redis: Redis, tracked: TrackedKeys) => new RevocationStore(redis, undefined, tracked),
         },
         {
           provide: APP_GUARD,

@@ -1,4 +1,5 @@
 import { createRemoteJWKSet, errors, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import { RecentlyUsed } from '../recently-used';
 import { AuthUnavailableError, InvalidTokenError } from './auth.errors';
 import type { Principal } from './principal';
 
@@ -40,17 +41,15 @@ const stringArray = (value: unknown): value is string[] => Array.isArray(value) 
  */
 export class JwtVerifier {
   private readonly keySet: JWTVerifyGetKey;
-  private readonly cacheMaxEntries: number;
   private readonly cacheTtlMs: number;
   private readonly now: () => number;
-  /** Insertion-ordered: the first key is the least recently used. */
-  private readonly verified = new Map<string, Verified>();
+  private readonly verified: RecentlyUsed<string, Verified>;
 
   constructor(private readonly options: JwtVerifierOptions) {
     this.keySet =
       options.keySet ??
       createRemoteJWKSet(new URL(options.jwksUrl), { cacheMaxAge: 10 * 60_000, cooldownDuration: 5_000, timeoutDuration: 2_000 });
-    this.cacheMaxEntries = options.cacheMaxEntries ?? 10_000;
+    this.verified = new RecentlyUsed(options.cacheMaxEntries ?? 10_000);
     this.cacheTtlMs = options.cacheTtlMs ?? 60_000;
     this.now = options.now ?? Date.now;
   }
@@ -58,13 +57,8 @@ export class JwtVerifier {
   async verify(token: string): Promise<Principal> {
     const nowMs = this.now();
     const held = this.verified.get(token);
-    if (held) {
-      this.verified.delete(token);
-      if (held.untilMs > nowMs) {
-        this.verified.set(token, held);
-        return { ...held.principal, roles: [...held.principal.roles] };
-      }
-    }
+    if (held && held.untilMs > nowMs) return { ...held.principal, roles: [...held.principal.roles] };
+    if (held) this.verified.delete(token);
     const { principal, expiresAtSeconds } = await this.verifyNow(token, nowMs);
     this.remember(token, principal, Math.min(nowMs + this.cacheTtlMs, expiresAtSeconds * 1000));
     return principal;
@@ -105,11 +99,7 @@ export class JwtVerifier {
   }
 
   private remember(token: string, principal: Principal, untilMs: number): void {
-    if (this.cacheMaxEntries <= 0 || untilMs <= this.now()) return;
+    if (untilMs <= this.now()) return;
     this.verified.set(token, { principal: { ...principal, roles: [...principal.roles] }, untilMs });
-    for (const oldest of this.verified.keys()) {
-      if (this.verified.size <= this.cacheMaxEntries) break;
-      this.verified.delete(oldest);
-    }
   }
 }

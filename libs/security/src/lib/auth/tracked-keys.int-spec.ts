@@ -11,9 +11,9 @@ describe('TrackedKeys against Redis', () => {
   const started: TrackedKeys[] = [];
   const written: string[] = [];
 
-  const track = (prefix: string | readonly string[], options: { now?: () => number; redis?: Redis } = {}): { tracked: TrackedKeys; name: string } => {
+  const track = (prefix: string | readonly string[], options: { now?: () => number; redis?: Redis; maxStalenessMs?: number } = {}): { tracked: TrackedKeys; name: string } => {
     const name = `tracked-test-${randomUUID()}`;
-    const tracked = new TrackedKeys({ redis: options.redis ?? redis, prefixes: typeof prefix === 'string' ? [prefix] : prefix, name, now: options.now });
+    const tracked = new TrackedKeys({ redis: options.redis ?? redis, prefixes: typeof prefix === 'string' ? [prefix] : prefix, name, now: options.now, maxStalenessMs: options.maxStalenessMs });
     tracked.start();
     started.push(tracked);
     return { tracked, name };
@@ -136,6 +136,17 @@ describe('TrackedKeys against Redis', () => {
       limited.disconnect();
       await writer.call('ACL', 'DELUSER', user);
     }
+  });
+
+  it('with a staleness of 0 opens no connection and reads Redis every time', async () => {
+    const prefix = `test:tracked:${randomUUID()}:`;
+    const { tracked, name } = track(prefix, { maxStalenessMs: 0 });
+    const key = `${prefix}k`;
+    await tracked.mget([key]);
+    await set(key, 'v');
+    expect(await tracked.mget([key])).toEqual(['v']);
+    expect(tracked.stats).toEqual({ memory: 0, redis: 2 });
+    expect(String(await writer.call('CLIENT', 'LIST'))).not.toContain(name);
   });
 
   it('makes RevocationStore refuse a session revoked after its markers were remembered', async () => {

@@ -1,4 +1,5 @@
 import type Redis from 'ioredis';
+import { RecentlyUsed } from '../recently-used';
 
 /** The channel Redis sends invalidations to in the redirect mode of client tracking. */
 const INVALIDATE_CHANNEL = '__redis__:invalidate';
@@ -17,7 +18,8 @@ export type TrackedKeysOptions = {
    * Values are served from memory only while the invalidation channel answered a ping sent at
    * most this long ago (ms): Redis writes an invalidation before the answer to a later ping on
    * the same connection, so every change made before that ping has been applied. A channel that
-   * stalls silently therefore stops the memory being used within this time.
+   * stalls silently therefore stops the memory being used within this time. 0 turns the memory
+   * off: `start` opens nothing and every read goes to Redis.
    */
   maxStalenessMs?: number;
   /** How often the channel is pinged (ms). */
@@ -47,9 +49,8 @@ const silent: TrackedKeysLogger = { info: () => undefined, warn: () => undefined
  * an old value.
  */
 export class TrackedKeys {
-  private readonly values = new Map<string, string | null>();
+  private readonly values: RecentlyUsed<string, string | null>;
   private readonly maxStalenessMs: number;
-  private readonly maxEntries: number;
   private readonly now: () => number;
   private readonly logger: TrackedKeysLogger;
   /** Holds the tracking (`CLIENT TRACKING ON`); runs no other command. */
@@ -72,14 +73,14 @@ export class TrackedKeys {
 
   constructor(private readonly options: TrackedKeysOptions) {
     this.maxStalenessMs = options.maxStalenessMs ?? 500;
-    this.maxEntries = options.maxEntries ?? 10_000;
+    this.values = new RecentlyUsed(options.maxEntries ?? 10_000);
     this.now = options.now ?? (() => performance.now());
     this.logger = options.logger ?? silent;
   }
 
   /** Opens the two connections and sets the tracking up (again after each reconnection); reads work before it is done. */
   start(): void {
-    if (this.holder) return;
+    if (this.holder || this.maxStalenessMs <= 0) return;
     const name = this.options.name ?? 'warden-tracked-keys';
     const holder = this.options.redis.duplicate({ lazyConnect: false, connectionName: `${name}:holder` });
     const channel = this.options.redis.duplicate({
@@ -152,23 +153,11 @@ export class TrackedKeys {
       if (value === undefined) return null;
       found.push(value);
     }
-    // Read again: to the back of the eviction order.
-    for (const key of keys) {
-      const value = this.values.get(key) as string | null;
-      this.values.delete(key);
-      this.values.set(key, value);
-    }
     return found;
   }
 
   private remember(key: string, value: string | null): void {
-    if (!this.options.prefixes.some((prefix) => key.startsWith(prefix))) return;
-    this.values.delete(key);
-    this.values.set(key, value);
-    for (const oldest of this.values.keys()) {
-      if (this.values.size <= this.maxEntries) break;
-      this.values.delete(oldest);
-    }
+    if (this.options.prefixes.some((prefix) => key.startsWith(prefix))) this.values.set(key, value);
   }
 
   /** An announced change: the keys named (every key for a flush), and any read on its way, are dropped. */

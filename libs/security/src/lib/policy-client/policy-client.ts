@@ -1,4 +1,5 @@
 import type Redis from 'ioredis';
+import { RecentlyUsed } from '../recently-used';
 import { AuthUnavailableError } from '../auth/auth.errors';
 import type { Principal } from '../auth/principal';
 import { createPolicy, type Policy } from '../policy/ability';
@@ -49,18 +50,16 @@ export class PolicyClient {
   private readonly fetchAbility: FetchAbility;
   private readonly cacheTtlSeconds: number;
   private readonly localTtlMs: number;
-  private readonly localMaxEntries: number;
   private readonly now: () => number;
   private readonly onWarning: (message: string, error: Error) => void;
-  /** Insertion-ordered: the first key is the least recently used. */
-  private readonly local = new Map<string, LocalEntry>();
+  private readonly local: RecentlyUsed<string, LocalEntry>;
 
   constructor(options: PolicyClientOptions) {
     this.redis = options.redis;
     this.fetchAbility = options.fetchAbility;
     this.cacheTtlSeconds = options.cacheTtlSeconds ?? 600;
     this.localTtlMs = options.localTtlMs ?? 30_000;
-    this.localMaxEntries = options.localMaxEntries ?? 1000;
+    this.local = new RecentlyUsed(options.localMaxEntries ?? 1000);
     this.now = options.now ?? Date.now;
     this.onWarning = options.onWarning ?? (() => undefined);
   }
@@ -80,11 +79,7 @@ export class PolicyClient {
     const localKey = `${userId}:${version}`;
     const nowMs = this.now();
     const held = this.local.get(localKey);
-    if (held && held.expiresAtMs > nowMs) {
-      this.local.delete(localKey);
-      this.local.set(localKey, held);
-      return held.policy;
-    }
+    if (held && held.expiresAtMs > nowMs) return held.policy;
     if (held) this.local.delete(localKey);
 
     const compiled =
@@ -169,10 +164,6 @@ export class PolicyClient {
   private remember(key: string, policy: Policy, expiresAtMs: number): void {
     if (expiresAtMs <= this.now()) return;
     this.local.set(key, { policy, expiresAtMs });
-    while (this.local.size > this.localMaxEntries) {
-      const oldest = this.local.keys().next().value as string;
-      this.local.delete(oldest);
-    }
   }
 }
 
