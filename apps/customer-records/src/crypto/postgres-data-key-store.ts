@@ -59,6 +59,18 @@ export class PostgresDataKeyStore implements DataKeyStore {
     return written > 0;
   }
 
+  /** Insert-if-absent of many keys with one statement; the subjects whose key was stored. */
+  async putNewMany(entries: ReadonlyArray<{ subjectId: string; wrapped: WrappedKey }>): Promise<Set<string>> {
+    if (entries.length === 0) return new Set();
+    const rows: Array<{ subject_id: string }> = await this.dataSource.query(
+      `INSERT INTO ${this.table} (subject_id, kek_version, ciphertext)
+       SELECT * FROM unnest($1::text[], $2::int[], $3::text[])
+       ON CONFLICT (subject_id) DO NOTHING RETURNING subject_id`,
+      [entries.map((e) => e.subjectId), entries.map((e) => e.wrapped.kekVersion), entries.map((e) => e.wrapped.ciphertext)],
+    );
+    return new Set(rows.map((row) => row.subject_id));
+  }
+
   async delete(subjectId: string): Promise<void> {
     await this.dataSource.query(`DELETE FROM ${this.table} WHERE subject_id = $1`, [subjectId]);
   }

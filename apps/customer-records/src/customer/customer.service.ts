@@ -9,9 +9,9 @@ import type { ArchiveCustomerBody, UpdateCustomerBody } from './customer-lifecyc
 import { CUSTOMER_POLICY_COLUMNS, customerResourceOf, type CustomerRow } from './customer-query.service';
 import { protectSensitive } from './customer-sensitive.util';
 import { customerFieldLevels, levelledCustomerView, type CustomerPolicyResource } from './customer-view.util';
-import type { CustomerCommand } from './customer.commands';
+import type { CustomerCommand, RegisterCustomer } from './customer.commands';
 import { decide, evolve, initialCustomerState } from './customer.decider';
-import type { CustomerView, EraseCustomerBody, RegisterCustomerBody } from './customer.dto';
+import type { CustomerView, EraseCustomerBody, RegisterCustomerBody, SensitiveInput } from './customer.dto';
 import { CustomerError, CustomerErrorCode } from './customer.exception';
 import { writeCustomerMaskedForms, writeCustomerNames } from './projections/customer-read-model.projection';
 
@@ -21,6 +21,17 @@ export const customerDecider = { initialState: initialCustomerState, decide, evo
 const APPEND_ATTEMPTS = 5;
 
 export const customerStreamId = (customerId: string): string => `customer-${customerId}`;
+
+/** A registration the policy allows, with its new customer's id; nothing encrypted or written yet. */
+type CheckedRegistration = { customerId: string; ownerId: string; body: RegisterCustomerBody };
+
+/** A registration checked and encrypted, not yet written (see `CustomerService.registerMany`). */
+type PreparedRegistration = {
+  customerId: string;
+  command: RegisterCustomer;
+  names: { name: string; company: string | null };
+  clear: SensitiveInput;
+};
 
 @Injectable()
 export class CustomerService {
@@ -51,6 +62,62 @@ export class CustomerService {
    * caller may not read it).
    */
   async register(body: RegisterCustomerBody, metadata: CommandMetadata, policy: Policy): Promise<CustomerView> {
+    const checked = this.checkRegistration(body, policy);
+    await this.cipher.createDataKeys([checked.customerId]);
+    const registration = await this.protectRegistration(checked);
+    await this.dataSource.transaction((manager) => this.writeRegistration(registration, metadata, manager));
+    return (await this.findVisible(registration.customerId, policy)) ?? { id: registration.customerId };
+  }
+
+  /**
+   * Registers many customers for the caller (bulk import), each checked, encrypted and recorded
+   * exactly as `register` does, but together: their data keys in one statement, their events and
+   * read-model rows in one transaction. A customer the policy refuses (or whose fields cannot be
+   * protected) is answered with its error and left out; if the shared transaction fails, each
+   * customer is written again in its own, so that one bad customer fails only itself. Answers in
+   * the order given: the id, or the error.
+   */
+  async registerMany(
+    items: ReadonlyArray<{ body: RegisterCustomerBody; metadata: CommandMetadata }>,
+    policy: Policy,
+  ): Promise<Array<{ id: string } | { error: unknown }>> {
+    const outcome = (run: () => CheckedRegistration) => {
+      try {
+        return run();
+      } catch (error) {
+        return { error };
+      }
+    };
+    const checked = items.map(({ body }) => outcome(() => this.checkRegistration(body, policy)));
+    const accepted = checked.filter((c): c is CheckedRegistration => !('error' in c));
+    await this.cipher.createDataKeys(accepted.map((c) => c.customerId));
+    const prepared: Array<PreparedRegistration | { error: unknown }> = [];
+    for (const c of checked) prepared.push('error' in c ? c : await this.protectRegistration(c).catch((error: unknown) => ({ error })));
+    const ready = prepared.flatMap((registration, i) => ('error' in registration ? [] : [{ registration, metadata: items[i].metadata }]));
+    const failed = new Map<PreparedRegistration, unknown>();
+    try {
+      await this.dataSource.transaction(async (manager) => {
+        for (const { registration, metadata } of ready) await this.writeRegistration(registration, metadata, manager);
+      });
+    } catch {
+      for (const { registration, metadata } of ready) {
+        await this.dataSource
+          .transaction((manager) => this.writeRegistration(registration, metadata, manager))
+          .catch((error: unknown) => {
+            // The customer's id is new: only the shared transaction, committed after all (its
+            // answer lost), can have started its stream.
+            if (!(error instanceof StreamVersionConflict)) failed.set(registration, error);
+          });
+      }
+    }
+    return prepared.map((registration) => {
+      if ('error' in registration) return registration;
+      return failed.has(registration) ? { error: failed.get(registration) } : { id: registration.customerId };
+    });
+  }
+
+  /** The checks of a registration and its new customer's id, before anything is encrypted or written. */
+  private checkRegistration(body: RegisterCustomerBody, policy: Policy): CheckedRegistration {
     if (!policy.can('create', 'Customer')) throw new ForbiddenError('you may not register customers');
     const ownerId = body.ownerId ?? policy.userId;
     const resource: CustomerPolicyResource = {
@@ -62,20 +129,35 @@ export class CustomerService {
     if (!policy.can('create', 'Customer', resource)) {
       throw new ForbiddenError('you may not register a customer with this owner, team or classification');
     }
-    const customerId = uuidv7();
+    return { customerId: uuidv7(), ownerId, body };
+  }
+
+  /** A checked registration's fields encrypted and indexed (its data key created already). */
+  private async protectRegistration({ customerId, ownerId, body }: CheckedRegistration): Promise<PreparedRegistration> {
     const { name, company, mobile, email, nationalId, address, ...plain } = body;
     const sensitive = {
       ...(await protectSensitive(customerId, { mobile, email, nationalId, address }, this.cipher, this.indexer)),
       ...(await protectNames(customerId, { name, company }, this.cipher)),
     };
-    // The event carries name and company encrypted; the read model keeps them in clear, written in
-    // the append's transaction (an inline projection cannot decrypt).
-    await this.dataSource.transaction(async (manager) => {
-      await this.handle(customerId, { type: 'RegisterCustomer', data: { customerId, ...plain, ownerId, sensitive } }, metadata, manager);
-      await writeCustomerNames(manager, this.store.schema, customerId, { name, company });
-      await writeCustomerMaskedForms(manager, this.store.schema, customerId, { mobile, email, nationalId, address });
-    });
-    return (await this.findVisible(customerId, policy)) ?? { id: customerId };
+    return {
+      customerId,
+      command: { type: 'RegisterCustomer', data: { customerId, ...plain, ownerId, sensitive } },
+      names: { name, company },
+      clear: { mobile, email, nationalId, address },
+    };
+  }
+
+  /**
+   * A prepared registration's events, as the first of a new stream (decided on the initial state,
+   * appended at version 0: an existing stream is a conflict, never overwritten), with the read
+   * model's names in clear and masked forms, in `manager`'s transaction. The event carries name
+   * and company encrypted; the read model keeps them in clear (an inline projection cannot decrypt).
+   */
+  private async writeRegistration(registration: PreparedRegistration, metadata: CommandMetadata, manager: EntityManager): Promise<void> {
+    const { customerId, command, names, clear } = registration;
+    await this.store.append(customerStreamId(customerId), decide(command, initialCustomerState), { expectedVersion: 0, metadata, manager });
+    await writeCustomerNames(manager, this.store.schema, customerId, names);
+    await writeCustomerMaskedForms(manager, this.store.schema, customerId, clear);
   }
 
   /**

@@ -9,7 +9,7 @@ import { stringify } from 'csv-stringify';
 import type Redis from 'ioredis';
 import { DataSource, type QueryRunner } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
-import { registerCustomerBody } from '../customer/customer.dto';
+import { registerCustomerBody, type RegisterCustomerBody } from '../customer/customer.dto';
 import { CustomerService } from '../customer/customer.service';
 import {
   type ImportFormat,
@@ -24,8 +24,10 @@ import { storedUpload, type ImportSpool, type SpoolSecrets } from './import-spoo
 
 /** Rows validated and registered together; progress is saved after each batch. */
 export const IMPORT_BATCH_SIZE = 200;
-/** Registrations running at once within a batch. */
-const IMPORT_CONCURRENCY = 8;
+/** Rows registered in one shared transaction (`CustomerService.registerMany`). */
+const IMPORT_GROUP_SIZE = 25;
+/** Groups written at once within a batch (each holds one database connection at a time). */
+const IMPORT_CONCURRENCY = 4;
 /** Errors returned by the progress endpoint (the CSV report has them all). */
 const PROGRESS_ERRORS = 1000;
 /** How often each instance looks for imports that no running process holds (ms). */
@@ -58,10 +60,10 @@ type StoredSpool = { key: string; iv: string; tag: string };
 /**
  * Bulk imports: the uploaded file is spooled encrypted by the controller, then stored (its
  * ciphertext, in chunks) with the import before the import is acknowledged, and read back as a
- * stream; each row is registered as the requester through `CustomerService.register` — the same
- * checks, encryption and blind indexes as `POST /v1/customers` — in batches, saving progress, row
- * errors (never a submitted value) and the rows read after each. Memory holds one batch, whatever
- * the file's size.
+ * stream; each row is registered as the requester through `CustomerService.registerMany` — the
+ * same checks, encryption and blind indexes as `POST /v1/customers`, a group of rows per
+ * transaction — in batches, saving progress, row errors (never a submitted value) and the rows read
+ * after each. Memory holds one batch, whatever the file's size.
  *
  * An acknowledged import survives the process: whichever instance holds its advisory lock
  * processes it; when that process dies (or stops), the next instance to start or to sweep (every
@@ -329,7 +331,8 @@ export class CustomerImportService implements OnApplicationBootstrap, BeforeAppl
   }
 
   /**
-   * Validates and registers a batch (a few registrations at a time), then saves its progress.
+   * Validates a batch, registers its valid rows in groups (`IMPORT_GROUP_SIZE` rows per shared
+   * transaction, `IMPORT_CONCURRENCY` groups at a time), then saves its progress.
    * Stops (leaving the import to resume) when the process is stopping or the import's lock is lost.
    */
   private async importBatch(run: ImportRun, batch: readonly ImportRow[], registered: ReadonlySet<number>): Promise<void> {
@@ -340,34 +343,41 @@ export class CustomerImportService implements OnApplicationBootstrap, BeforeAppl
     });
     const errors: ImportRowError[] = [];
     let done = 0;
+    const valid: Array<{ row: number; body: RegisterCustomerBody }> = [];
+    for (const item of batch) {
+      if ('error' in item) {
+        errors.push(item.error);
+        continue;
+      }
+      if (registered.has(item.row)) {
+        done += 1;
+        continue;
+      }
+      const parsed = registerCustomerBody.safeParse(item.input);
+      if (!parsed.success) {
+        for (const issue of parsed.error.issues) {
+          const field = issue.code === 'unrecognized_keys' ? issue.keys.join(', ') : String(issue.path[0] ?? 'row');
+          const message = issue.code === 'unrecognized_keys' ? 'unknown field' : issue.message;
+          errors.push({ row: item.row, field, message });
+        }
+        continue;
+      }
+      valid.push({ row: item.row, body: parsed.data });
+    }
+    const groups: Array<typeof valid> = [];
+    for (let i = 0; i < valid.length; i += IMPORT_GROUP_SIZE) groups.push(valid.slice(i, i + IMPORT_GROUP_SIZE));
     let next = 0;
     const worker = async () => {
-      while (next < batch.length) {
-        const item = batch[next++];
-        if ('error' in item) {
-          errors.push(item.error);
-          continue;
-        }
-        if (registered.has(item.row)) {
-          done += 1;
-          continue;
-        }
-        const parsed = registerCustomerBody.safeParse(item.input);
-        if (!parsed.success) {
-          for (const issue of parsed.error.issues) {
-            const field = issue.code === 'unrecognized_keys' ? issue.keys.join(', ') : String(issue.path[0] ?? 'row');
-            const message = issue.code === 'unrecognized_keys' ? 'unknown field' : issue.message;
-            errors.push({ row: item.row, field, message });
-          }
-          continue;
-        }
-        try {
-          const metadata: CommandMetadata = { ...run.metadata, causationId: rowCause(run.importId, item.row), now: new Date() };
-          await this.customers.register(parsed.data, metadata, run.policy);
-          done += 1;
-        } catch (error) {
-          errors.push({ row: item.row, field: 'row', message: this.rowProblem(error) });
-        }
+      while (next < groups.length) {
+        const group = groups[next++];
+        const results = await this.customers.registerMany(
+          group.map(({ row, body }) => ({ body, metadata: { ...run.metadata, causationId: rowCause(run.importId, row), now: new Date() } })),
+          run.policy,
+        );
+        results.forEach((result, i) => {
+          if ('id' in result) done += 1;
+          else errors.push({ row: group[i].row, field: 'row', message: this.rowProblem(result.error) });
+        });
       }
     };
     await Promise.all(Array.from({ length: IMPORT_CONCURRENCY }, worker));

@@ -47,6 +47,12 @@ export interface DataKeyStore {
    */
   getMany?(subjectIds: readonly string[]): Promise<Map<string, WrappedKey>>;
   put(subjectId: string, wrapped: WrappedKey, expected: WrappedKey | null): Promise<boolean>;
+  /**
+   * Optional: insert-if-absent of many subjects' keys in one write (`put` with `expected === null`
+   * for each); resolves to the subjects whose key it stored. `FieldCipher.createDataKeys` uses it to
+   * create a group of new subjects' keys (a bulk import) with one statement instead of one each.
+   */
+  putNewMany?(entries: ReadonlyArray<{ subjectId: string; wrapped: WrappedKey }>): Promise<Set<string>>;
   /** Deletes the key for good (crypto-shredding). Deleting an absent key is not an error. */
   delete(subjectId: string): Promise<void>;
   /** Keys ordered by `subjectId`, strictly after `afterSubjectId` (`null`: from the start). */

@@ -72,6 +72,42 @@ describe('FieldCipher', () => {
     expect(await cipher.decrypt('cust-1', 'email', b)).toBe('ada@example.com');
   });
 
+  describe('createDataKeys (new subjects)', () => {
+    it('stores the keys with one write, without looking for any, and the encrypts that follow use them from the cache', async () => {
+      const { provider, store, cipher } = setup();
+      await cipher.createDataKeys(['cust-a', 'cust-b', 'cust-c']);
+      const token = await cipher.encrypt('cust-b', 'mobile', '13800138000');
+      await cipher.encrypt('cust-c', 'email', 'ada@example.com');
+      expect(store.calls).toMatchObject({ get: 0, put: 0, putNewMany: 1 });
+      expect(store.keys.size).toBe(3);
+      expect(await new FieldCipher(provider, store).decrypt('cust-b', 'mobile', token)).toBe('13800138000');
+    });
+
+    it('keeps and uses a key that exists already', async () => {
+      const { provider, store, cipher } = setup();
+      const token = await cipher.encrypt('cust-1', 'mobile', '13800138000');
+      const other = new FieldCipher(provider, store);
+      await other.createDataKeys(['cust-1', 'cust-2']);
+      expect(store.keys.size).toBe(2);
+      expect(await other.decrypt('cust-1', 'mobile', token)).toBe('13800138000');
+    });
+
+    it('stores one key at a time with a store that has no putNewMany', async () => {
+      const { provider, store } = setup();
+      const plain = Object.assign(Object.create(Object.getPrototypeOf(store)), store, { putNewMany: undefined });
+      const cipher = new FieldCipher(provider, plain);
+      await cipher.createDataKeys(['cust-a', 'cust-b']);
+      expect(store.calls).toMatchObject({ put: 2, putNewMany: 0 });
+      expect(store.keys.size).toBe(2);
+    });
+
+    it('refuses a subject id it could not encrypt for, before storing any key', async () => {
+      const { store, cipher } = setup();
+      await expect(cipher.createDataKeys(['cust-ok', 'cust|1'])).rejects.toThrow(CryptoUsageError);
+      expect(store.keys.size).toBe(0);
+    });
+  });
+
   describe('keysFor (the keys of a page of subjects)', () => {
     it('loads the missing keys with one getMany, decrypts every subject, and leaves out subjects without a key', async () => {
       const { store, cipher } = setup({ cache: { maxEntries: 0 } });

@@ -37,6 +37,44 @@ export class FieldCipher {
     return this.withDataKey(subjectId, 'create', (key) => encryptField(key, plaintext, { subjectId, field }));
   }
 
+  /**
+   * Creates the data keys of new subjects (ids just made, e.g. a group of imported customers) and
+   * keeps them in the cache, so that the `encrypt` calls that follow neither look for a key nor
+   * create one. It does not look for existing keys first: with the store's `putNewMany`, all of
+   * them are stored with one write. A subject that has a key after all keeps it, and that key is
+   * used.
+   */
+  async createDataKeys(subjectIds: readonly string[]): Promise<void> {
+    for (const subjectId of subjectIds) contextAad({ subjectId, field: 'key' }); // reject a bad subject before creating any key
+    const fresh = [...new Set(subjectIds)].filter((subjectId) => !this.cache.getKeyObject(subjectId));
+    if (fresh.length === 0) return;
+    const epoch = this.shredEpoch;
+    const keep = (subjectId: string, key: Buffer) => {
+      if (epoch === this.shredEpoch) this.cache.set(subjectId, key);
+      else key.fill(0);
+    };
+    if (!this.store.putNewMany) {
+      for (const subjectId of fresh) keep(subjectId, await this.storeNewKey(subjectId));
+      return;
+    }
+    const created = await Promise.all(
+      fresh.map(async (subjectId) => {
+        const dataKey = generateDataKey();
+        return { subjectId, dataKey, wrapped: await this.provider.wrap(dataKey) };
+      }),
+    );
+    const stored = await this.store.putNewMany(created.map(({ subjectId, wrapped }) => ({ subjectId, wrapped })));
+    for (const { subjectId, dataKey } of created) {
+      if (stored.has(subjectId)) {
+        keep(subjectId, dataKey);
+        continue;
+      }
+      // Another writer created the subject's key first: use theirs.
+      dataKey.fill(0);
+      keep(subjectId, await this.loadDataKey(subjectId, 'existing'));
+    }
+  }
+
   /** Decrypts one field; throws `SubjectShreddedError` when the subject has no data key. */
   async decrypt(subjectId: string, field: string, token: string): Promise<string> {
     contextAad({ subjectId, field });
@@ -119,6 +157,11 @@ export class FieldCipher {
     const stored = await this.store.get(subjectId);
     if (stored) return this.provider.unwrap(stored);
     if (mode === 'existing') throw new SubjectShreddedError(subjectId);
+    return this.storeNewKey(subjectId);
+  }
+
+  /** A new data key, stored for the subject unless another writer stored one first (theirs is used). */
+  private async storeNewKey(subjectId: string): Promise<Buffer> {
     const dataKey = generateDataKey();
     const wrapped = await this.provider.wrap(dataKey);
     if (await this.store.put(subjectId, wrapped, null)) return dataKey;

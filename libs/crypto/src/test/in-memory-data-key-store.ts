@@ -6,7 +6,7 @@ const same = (a: WrappedKey, b: WrappedKey): boolean =>
 /** A `DataKeyStore` for unit tests only, with call counters. Not exported from the library. */
 export class InMemoryDataKeyStore implements DataKeyStore {
   readonly keys = new Map<string, WrappedKey>();
-  readonly calls = { get: 0, getMany: 0, put: 0, delete: 0, list: 0 };
+  readonly calls = { get: 0, getMany: 0, put: 0, putNewMany: 0, delete: 0, list: 0 };
 
   async get(subjectId: string): Promise<WrappedKey | null> {
     this.calls.get += 1;
@@ -30,6 +30,17 @@ export class InMemoryDataKeyStore implements DataKeyStore {
     const matches = expected === null ? stored === null : stored !== null && same(stored, expected);
     if (matches) this.keys.set(subjectId, { ...wrapped });
     return matches;
+  }
+
+  async putNewMany(entries: ReadonlyArray<{ subjectId: string; wrapped: WrappedKey }>): Promise<Set<string>> {
+    this.calls.putNewMany += 1;
+    const stored = new Set<string>();
+    for (const { subjectId, wrapped } of entries) {
+      if (this.keys.has(subjectId)) continue;
+      this.keys.set(subjectId, { ...wrapped });
+      stored.add(subjectId);
+    }
+    return stored;
   }
 
   async delete(subjectId: string): Promise<void> {
