@@ -57,12 +57,29 @@ describe('CustomerService.registerMany (bulk import) against Postgres', () => {
   });
 
   it('registers every customer as `register` does: one stream each, its own causation, names, masked forms and ciphertexts only', async () => {
-    const results = await customers.registerMany([0, 1, 2].map((i) => ({ body: body(i), metadata: metadata(`batch-a:${i}`) })), policy);
+    const tags = (i: number) => (i === 1 ? ['vip', 'quote " and, comma', '标签'] : []);
+    const results = await customers.registerMany(
+      [0, 1, 2].map((i) => ({ body: body(i, { tags: tags(i), company: i === 2 ? 'Acme' : null }), metadata: metadata(`batch-a:${i}`) })),
+      policy,
+    );
     expect(results).toHaveLength(3);
     for (const [i, result] of results.entries()) {
       if (!('id' in result)) throw new Error(`row ${i} was refused: ${String(result.error)}`);
       const [row] = (await dataSource.query(`SELECT * FROM ${s}.customers WHERE id = $1`, [result.id])) as Array<Record<string, unknown>>;
-      expect(row).toMatchObject({ name: `Customer ${i}`, owner_id: OWNER, mobile_masked: maskSensitive.mobile(body(i).mobile as string), version: 1 });
+      expect(row).toMatchObject({
+        name: `Customer ${i}`,
+        company: i === 2 ? 'Acme' : null,
+        tags: tags(i),
+        owner_id: OWNER,
+        team_id: 'team-r',
+        status: 'active',
+        mobile_masked: maskSensitive.mobile(body(i).mobile as string),
+        email_masked: maskSensitive.email(body(i).email as string),
+        national_id_masked: null,
+        national_id_ciphertext: null,
+        version: 1,
+      });
+      expect(row['mobile_index']).toMatch(/^[0-9a-f]{64}$/);
       expect(JSON.stringify(row)).not.toContain(body(i).email as string);
       expect(await cipher.decrypt(result.id, 'email', row['email_ciphertext'] as string)).toBe(body(i).email);
       expect(await causeOf(result.id)).toBe(`batch-a:${i}`);

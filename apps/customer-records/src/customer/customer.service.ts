@@ -13,7 +13,7 @@ import type { CustomerCommand, RegisterCustomer } from './customer.commands';
 import { decide, evolve, initialCustomerState } from './customer.decider';
 import type { CustomerView, EraseCustomerBody, RegisterCustomerBody, SensitiveInput } from './customer.dto';
 import { CustomerError, CustomerErrorCode } from './customer.exception';
-import { writeCustomerMaskedForms, writeCustomerNames } from './projections/customer-read-model.projection';
+import { writeCustomerMaskedForms, writeCustomerNames, writeRegisteredClearColumns } from './projections/customer-read-model.projection';
 
 export const customerDecider = { initialState: initialCustomerState, decide, evolve };
 
@@ -71,8 +71,9 @@ export class CustomerService {
 
   /**
    * Registers many customers for the caller (bulk import), each checked, encrypted and recorded
-   * exactly as `register` does, but together: their data keys in one statement, their events and
-   * read-model rows in one transaction. A customer the policy refuses (or whose fields cannot be
+   * exactly as `register` does, but together: their data keys in one statement, then in one
+   * transaction their streams' first events (one statement), read-model rows (one) and names and
+   * masked forms (one). A customer the policy refuses (or whose fields cannot be
    * protected) is answered with its error and left out; if the shared transaction fails, each
    * customer is written again in its own, so that one bad customer fails only itself. Answers in
    * the order given: the id, or the error.
@@ -97,7 +98,15 @@ export class CustomerService {
     const failed = new Map<PreparedRegistration, unknown>();
     try {
       await this.dataSource.transaction(async (manager) => {
-        for (const { registration, metadata } of ready) await this.writeRegistration(registration, metadata, manager);
+        await this.store.startStreams(
+          ready.map(({ registration, metadata }) => ({
+            streamId: customerStreamId(registration.customerId),
+            events: decide(registration.command, initialCustomerState),
+            metadata,
+          })),
+          { manager },
+        );
+        await writeRegisteredClearColumns(manager, this.store.schema, ready.map(({ registration }) => registration));
       });
     } catch {
       for (const { registration, metadata } of ready) {

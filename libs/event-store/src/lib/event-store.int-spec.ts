@@ -48,6 +48,54 @@ describe('EventStore', () => {
     });
   });
 
+  describe('startStreams (the first events of many new streams at once)', () => {
+    it('writes each stream from version 1 on its own hash chain, with its own metadata, in the order given', async () => {
+      const results = await store.startStreams([
+        { streamId: 'many-a', events: [increment(1), increment(2)], metadata: { ...metadata(), causationId: 'cause-a' } },
+        { streamId: 'many-b', events: [increment(3)], metadata: { ...metadata(), causationId: 'cause-b' } },
+      ]);
+      expect(results.map((r) => r.streamVersion)).toEqual([2, 1]);
+      const a = await store.readStream('many-a');
+      const b = await store.readStream('many-b');
+      expect(a.map((e) => [e.streamVersion, e.data.by, e.causationId])).toEqual([
+        [1, 1, 'cause-a'],
+        [2, 2, 'cause-a'],
+      ]);
+      expect(b.map((e) => [e.streamVersion, e.data.by, e.causationId])).toEqual([[1, 3, 'cause-b']]);
+      expect(verifyStreamChain(a)).toBeNull();
+      expect(verifyStreamChain(b)).toBeNull();
+      expect(a[1].globalPosition).toBeLessThan(b[0].globalPosition);
+      expect(results[1].events[0].globalPosition).toBe(b[0].globalPosition);
+      // The heads are right: the next append at the stream's version goes on.
+      await store.append('many-b', [increment(4)], { expectedVersion: 1, metadata: metadata() });
+      expect(verifyStreamChain(await store.readStream('many-b'))).toBeNull();
+    });
+
+    it('writes nothing when one of the streams exists, and names it in a StreamVersionConflict', async () => {
+      await store.append('many-old', [increment(1)], { expectedVersion: 0, metadata: metadata() });
+      const attempt = store.startStreams([
+        { streamId: 'many-new', events: [increment(1)], metadata: metadata() },
+        { streamId: 'many-old', events: [increment(2)], metadata: metadata() },
+      ]);
+      await expect(attempt).rejects.toBeInstanceOf(StreamVersionConflict);
+      await expect(attempt).rejects.toMatchObject({ streamId: 'many-old', actualVersion: 1 });
+      expect(await store.readStream('many-new')).toEqual([]);
+      expect(await store.readStream('many-old')).toHaveLength(1);
+      const heads = (await dataSource.query(`SELECT stream_id FROM "${schema}".streams WHERE stream_id = 'many-new'`)) as unknown[];
+      expect(heads).toEqual([]);
+    });
+
+    it('refuses data that breaks the event contract before writing anything', async () => {
+      await expect(
+        store.startStreams([
+          { streamId: 'many-ok', events: [increment(1)], metadata: metadata() },
+          { streamId: 'many-bad', events: [{ type: 'CounterIncremented', data: { by: 'x' } }], metadata: metadata() },
+        ]),
+      ).rejects.toThrow(/invalid CounterIncremented data/);
+      expect(await store.readStream('many-ok')).toEqual([]);
+    });
+  });
+
   describe('when the expected version is stale', () => {
     it('raises a StreamVersionConflict (HTTP 409) and writes nothing', async () => {
       await store.append('counter-b', [increment(1)], { expectedVersion: 0, metadata: metadata() });
@@ -156,6 +204,26 @@ describe('EventStore inline projections', () => {
     const store = new EventStore({ dataSource, schema, registry: testRegistry, projections: [totals()] });
     await store.append('p-1', [increment(2), increment(5)], { expectedVersion: 0, metadata: metadata() });
     expect(await dataSource.query(`SELECT total FROM "${schema}".totals WHERE stream_id = 'p-1'`)).toEqual([{ total: 7 }]);
+  });
+
+  it('runs the projections on the events of every stream startStreams writes, in the same transaction', async () => {
+    const store = new EventStore({ dataSource, schema, registry: testRegistry, projections: [totals()] });
+    await store.startStreams([
+      { streamId: 'p-many-1', events: [increment(2), increment(5)], metadata: metadata() },
+      { streamId: 'p-many-2', events: [increment(4)], metadata: metadata() },
+    ]);
+    expect(await dataSource.query(`SELECT stream_id, total FROM "${schema}".totals WHERE stream_id LIKE 'p-many-%' ORDER BY stream_id`)).toEqual([
+      { stream_id: 'p-many-1', total: 7 },
+      { stream_id: 'p-many-2', total: 4 },
+    ]);
+    const failing = new EventStore({ dataSource, schema, registry: testRegistry, projections: [totals(13)] });
+    await expect(
+      failing.startStreams([
+        { streamId: 'p-many-3', events: [increment(1)], metadata: metadata() },
+        { streamId: 'p-many-4', events: [increment(13)], metadata: metadata() },
+      ]),
+    ).rejects.toThrow('projection failed');
+    expect(await store.readStream('p-many-3')).toEqual([]);
   });
 
   it('when the projection fails, neither the events nor the read model change', async () => {

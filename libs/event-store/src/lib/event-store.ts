@@ -160,6 +160,81 @@ export class EventStore {
     return { events, streamVersion: result.streamVersion };
   }
 
+  /**
+   * Appends the first events of many new streams with one statement (a bulk import's group), each
+   * with its own metadata, in `manager`'s transaction (its own when none is given). Each stream
+   * must not exist yet: if any does, nothing is written and `StreamVersionConflict` names it
+   * (in a caller's transaction, which that error should roll back). Inline projections then run on
+   * all the events at once. Answers one result per stream, in the order given.
+   */
+  async startStreams(
+    streams: ReadonlyArray<{ streamId: string; events: readonly NewEvent[]; metadata: CommandMetadata }>,
+    { manager }: { manager?: EntityManager } = {},
+  ): Promise<AppendResult[]> {
+    if (streams.length === 0) return [];
+    if (new Set(streams.map((s) => s.streamId)).size !== streams.length) throw new Error('startStreams needs distinct streams');
+    for (const { streamId, events } of streams) if (events.length === 0) throw new Error(`startStreams needs events for ${streamId}`);
+    const run = async (tx: EntityManager): Promise<AppendResult[]> => {
+      const sealed = streams.map(({ streamId, events, metadata }) =>
+        this.seal(streamId, events, { expectedVersion: 0, metadata }, { version: 0, lastHash: GENESIS_HASH }),
+      );
+      const envelopes = sealed.flat();
+      const heads = sealed.map((list) => list[list.length - 1]);
+      const column = <K extends keyof EventEnvelope>(key: K) => envelopes.map((e) => e[key]);
+      const json = <K extends keyof EventEnvelope>(key: K) => envelopes.map((e) => JSON.stringify(e[key]));
+      const rows: Array<{ event_id: string; global_position: string }> = await tx.query(
+        `WITH heads AS (
+           INSERT INTO ${this.s}.streams (stream_id, stream_version, last_hash)
+           SELECT * FROM unnest($1::text[], $2::int[], $3::text[])
+           ON CONFLICT (stream_id) DO NOTHING
+           RETURNING stream_id
+         )
+         INSERT INTO ${this.s}.events (event_id, stream_id, stream_version, type, schema_version, occurred_at,
+           actor, correlation_id, causation_id, data, prev_hash, hash)
+         SELECT e.event_id, e.stream_id, e.stream_version, e.type, e.schema_version, e.occurred_at,
+           e.actor::jsonb, e.correlation_id, e.causation_id, e.data::jsonb, e.prev_hash, e.hash
+         FROM unnest($4::uuid[], $5::text[], $6::int[], $7::text[], $8::int[], $9::timestamptz[], $10::text[],
+           $11::text[], $12::text[], $13::text[], $14::text[], $15::text[])
+           WITH ORDINALITY AS e(event_id, stream_id, stream_version, type, schema_version, occurred_at, actor,
+             correlation_id, causation_id, data, prev_hash, hash, ord)
+         WHERE e.stream_id IN (SELECT stream_id FROM heads)
+         ORDER BY e.ord
+         RETURNING event_id, global_position`,
+        [
+          heads.map((e) => e.streamId),
+          heads.map((e) => e.streamVersion),
+          heads.map((e) => e.hash),
+          column('eventId'),
+          column('streamId'),
+          column('streamVersion'),
+          column('type'),
+          column('schemaVersion'),
+          column('occurredAt'),
+          json('actor'),
+          column('correlationId'),
+          column('causationId'),
+          json('data'),
+          column('prevHash'),
+          column('hash'),
+        ],
+      );
+      if (rows.length !== envelopes.length) {
+        const started = new Set(rows.map((row) => row.event_id.toLowerCase()));
+        const existing = envelopes.find((e) => !started.has(e.eventId.toLowerCase())) as EventEnvelope;
+        const now = await this.streamHead(tx, existing.streamId);
+        throw new StreamVersionConflict(existing.streamId, 0, now.version);
+      }
+      const positions = new Map(rows.map((row) => [row.event_id.toLowerCase(), Number(row.global_position)]));
+      const written = sealed.map((list) => list.map((e) => ({ ...e, globalPosition: positions.get(e.eventId.toLowerCase()) as number })));
+      await this.project(tx, written.flat());
+      return written.map((events) => ({ streamVersion: events[events.length - 1].streamVersion, events }));
+    };
+    if (manager) return run(manager);
+    const result = await this.options.dataSource.transaction(run);
+    for (const listener of this.appendListeners) listener();
+    return result;
+  }
+
   /** Called after each append this store committed itself (the relay uses it to publish at once). */
   onAppend(listener: () => void): void {
     this.appendListeners.push(listener);

@@ -61,7 +61,8 @@ export function customerReadModelProjection(schema: string): InlineProjection {
     name: 'customer-read-model',
     handles: CUSTOMER_EVENT_TYPES,
     async apply(events: readonly EventEnvelope[], manager) {
-      for (const event of events) {
+      for (let i = 0; i < events.length; i += 1) {
+        const event = events[i];
         const type = event.type as CustomerEvent['type'];
         const touch = (customerId: string, set = '', params: unknown[] = []) =>
           manager.query(
@@ -70,18 +71,11 @@ export function customerReadModelProjection(schema: string): InlineProjection {
           );
         switch (type) {
           case 'CustomerRegistered': {
-            const data = event.data as CustomerRegisteredData;
-            const { mobile, email, nationalId, address } = data.sensitive;
-            await manager.query(
-              `INSERT INTO ${s}.customers (id, name, company, tags, classification, owner_id, team_id, status, version,
-                 created_at, updated_at, mobile_ciphertext, mobile_index, email_ciphertext, email_index,
-                 national_id_ciphertext, national_id_index, address_ciphertext)
-               VALUES ($1, $2, $3, $4, $5, $6, $7, 'active', $8, $9, $9, $10, $11, $12, $13, $14, $15, $16)`,
-              [data.customerId, data.name ?? null, data.company ?? null, data.tags, data.classification, data.ownerId,
-                data.teamId, event.streamVersion, event.occurredAt, mobile?.ciphertext ?? null, mobile?.index ?? null,
-                email?.ciphertext ?? null, email?.index ?? null, nationalId?.ciphertext ?? null,
-                nationalId?.index ?? null, address?.ciphertext ?? null],
-            );
+            // With the registrations that follow it (a bulk import's group, a rebuild): one statement.
+            let end = i + 1;
+            while (end < events.length && events[end].type === 'CustomerRegistered') end += 1;
+            await insertRegistered(manager, s, events.slice(i, end));
+            i = end - 1;
             break;
           }
           case 'CustomerUpdated':
@@ -171,6 +165,46 @@ async function applyUpdate(
   );
 }
 
+/** The rows of newly registered customers (`CustomerRegistered` events), with one statement. */
+async function insertRegistered(manager: EntityManager, s: string, events: readonly EventEnvelope[]): Promise<void> {
+  const rows = events.map((event) => ({ data: event.data as CustomerRegisteredData, event }));
+  const sensitive = <F extends keyof typeof SENSITIVE_COLUMNS>(field: F, part: 'ciphertext' | 'index') =>
+    rows.map(({ data }) => {
+      const value = data.sensitive[field] as { ciphertext: string; index?: string } | undefined;
+      return value?.[part] ?? null;
+    });
+  await manager.query(
+    `INSERT INTO ${s}.customers (id, name, company, tags, classification, owner_id, team_id, status, version,
+       created_at, updated_at, mobile_ciphertext, mobile_index, email_ciphertext, email_index,
+       national_id_ciphertext, national_id_index, address_ciphertext)
+     SELECT r.id, r.name, r.company, ARRAY(SELECT jsonb_array_elements_text(r.tags)), r.classification, r.owner_id,
+       r.team_id, 'active', r.version, r.at, r.at, r.mobile_ciphertext, r.mobile_index, r.email_ciphertext,
+       r.email_index, r.national_id_ciphertext, r.national_id_index, r.address_ciphertext
+     FROM unnest($1::uuid[], $2::text[], $3::text[], $4::jsonb[], $5::text[], $6::text[], $7::text[], $8::int[],
+       $9::timestamptz[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[])
+       AS r(id, name, company, tags, classification, owner_id, team_id, version, at, mobile_ciphertext, mobile_index,
+         email_ciphertext, email_index, national_id_ciphertext, national_id_index, address_ciphertext)`,
+    [
+      rows.map(({ data }) => data.customerId),
+      rows.map(({ data }) => data.name ?? null),
+      rows.map(({ data }) => data.company ?? null),
+      rows.map(({ data }) => JSON.stringify(data.tags)),
+      rows.map(({ data }) => data.classification),
+      rows.map(({ data }) => data.ownerId),
+      rows.map(({ data }) => data.teamId),
+      rows.map(({ event }) => event.streamVersion),
+      rows.map(({ event }) => event.occurredAt),
+      sensitive('mobile', 'ciphertext'),
+      sensitive('mobile', 'index'),
+      sensitive('email', 'ciphertext'),
+      sensitive('email', 'index'),
+      sensitive('nationalId', 'ciphertext'),
+      sensitive('nationalId', 'index'),
+      sensitive('address', 'ciphertext'),
+    ],
+  );
+}
+
 /**
  * Writes a customer's name and company in clear into the read model, in the transaction of the
  * append that set them (a v3 registration or an update), so that lists and `q` search read them.
@@ -216,6 +250,38 @@ export async function writeCustomerMaskedForms(
   }
   if (sets.length === 0) return;
   await manager.query(`UPDATE ${quoteSchema(schema)}.customers SET ${sets.join(', ')} WHERE id = $1`, params);
+}
+
+/**
+ * `writeCustomerNames` and `writeCustomerMaskedForms` for many customers the projection has just
+ * inserted (a bulk import's group), with one statement: an absent sensitive field's masked form
+ * stays NULL.
+ */
+export async function writeRegisteredClearColumns(
+  manager: EntityManager,
+  schema: string,
+  customers: ReadonlyArray<{ customerId: string; names: { name: string; company: string | null }; clear: SensitiveInput }>,
+): Promise<void> {
+  if (customers.length === 0) return;
+  const masked = (field: keyof SensitiveInput) =>
+    customers.map(({ clear }) => (clear[field] === undefined ? null : maskSensitive[field](clear[field] as string)));
+  await manager.query(
+    `UPDATE ${quoteSchema(schema)}.customers AS c
+     SET name = r.name, company = r.company, ${MASKED_FORM_COLUMNS.mobile} = r.mobile, ${MASKED_FORM_COLUMNS.email} = r.email,
+       ${MASKED_FORM_COLUMNS.nationalId} = r.national_id, ${MASKED_FORM_COLUMNS.address} = r.address
+     FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
+       AS r(id, name, company, mobile, email, national_id, address)
+     WHERE c.id = r.id`,
+    [
+      customers.map((c) => c.customerId),
+      customers.map((c) => c.names.name),
+      customers.map((c) => c.names.company),
+      masked('mobile'),
+      masked('email'),
+      masked('nationalId'),
+      masked('address'),
+    ],
+  );
 }
 
 export function customerReadModelMigrations(schema: string): Array<new () => MigrationInterface> {
