@@ -42,9 +42,30 @@ export function secretKeyOf(key: Buffer, what = 'key'): KeyObject {
   return createSecretKey(key);
 }
 
+/**
+ * IVs are cut from blocks of CSPRNG output fetched 4 KiB at a time: one `randomBytes` call per 341
+ * IVs instead of one per field (each call costs ~5 µs on Node 24 here, more than the AES-GCM work
+ * of a short field). A block is never refilled, only replaced, so an IV handed out never changes
+ * and no bytes are handed out twice.
+ */
+const IV_BLOCK_BYTES = 4096;
+let ivBlock = Buffer.alloc(0);
+let ivOffset = 0;
+
+/** A fresh random 96-bit IV (see `IV_BLOCK_BYTES`). */
+export function freshIv(): Buffer {
+  if (ivOffset + IV_BYTES > ivBlock.length) {
+    ivBlock = randomBytes(IV_BLOCK_BYTES);
+    ivOffset = 0;
+  }
+  const iv = ivBlock.subarray(ivOffset, ivOffset + IV_BYTES);
+  ivOffset += IV_BYTES;
+  return iv;
+}
+
 /** AES-256-GCM with a fresh random 96-bit IV. */
 export function seal(key: AesKey, plaintext: Buffer, aad: Buffer): Sealed {
-  const iv = randomBytes(IV_BYTES);
+  const iv = freshIv();
   const cipher = createCipheriv(ALGORITHM, key, iv, { authTagLength: TAG_BYTES });
   cipher.setAAD(aad);
   const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final()]);
