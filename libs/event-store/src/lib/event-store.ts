@@ -61,6 +61,29 @@ function relayRow(row: RelayRowSql): RelayRow {
   };
 }
 
+/**
+ * Sealed envelopes as the arrays the insert statements `unnest`, in this order: event id, stream
+ * version, type, schema version, time, actor (JSON), correlation id, causation id, data (JSON),
+ * previous hash, hash.
+ */
+function envelopeArrays(envelopes: readonly EventEnvelope[]): unknown[][] {
+  const column = <K extends keyof EventEnvelope>(key: K) => envelopes.map((e) => e[key]);
+  const json = <K extends keyof EventEnvelope>(key: K) => envelopes.map((e) => JSON.stringify(e[key]));
+  return [
+    column('eventId'),
+    column('streamVersion'),
+    column('type'),
+    column('schemaVersion'),
+    column('occurredAt'),
+    json('actor'),
+    column('correlationId'),
+    column('causationId'),
+    json('data'),
+    column('prevHash'),
+    column('hash'),
+  ];
+}
+
 /** One event of the log as the relay publishes it (see `readLogForRelay`). */
 export type RelayRow = {
   transactionId: string;
@@ -180,8 +203,6 @@ export class EventStore {
       );
       const envelopes = sealed.flat();
       const heads = sealed.map((list) => list[list.length - 1]);
-      const column = <K extends keyof EventEnvelope>(key: K) => envelopes.map((e) => e[key]);
-      const json = <K extends keyof EventEnvelope>(key: K) => envelopes.map((e) => JSON.stringify(e[key]));
       const rows: Array<{ event_id: string; global_position: string }> = await tx.query(
         `WITH heads AS (
            INSERT INTO ${this.s}.streams (stream_id, stream_version, last_hash)
@@ -193,9 +214,9 @@ export class EventStore {
            actor, correlation_id, causation_id, data, prev_hash, hash)
          SELECT e.event_id, e.stream_id, e.stream_version, e.type, e.schema_version, e.occurred_at,
            e.actor::jsonb, e.correlation_id, e.causation_id, e.data::jsonb, e.prev_hash, e.hash
-         FROM unnest($4::uuid[], $5::text[], $6::int[], $7::text[], $8::int[], $9::timestamptz[], $10::text[],
+         FROM unnest($4::text[], $5::uuid[], $6::int[], $7::text[], $8::int[], $9::timestamptz[], $10::text[],
            $11::text[], $12::text[], $13::text[], $14::text[], $15::text[])
-           WITH ORDINALITY AS e(event_id, stream_id, stream_version, type, schema_version, occurred_at, actor,
+           WITH ORDINALITY AS e(stream_id, event_id, stream_version, type, schema_version, occurred_at, actor,
              correlation_id, causation_id, data, prev_hash, hash, ord)
          WHERE e.stream_id IN (SELECT stream_id FROM heads)
          ORDER BY e.ord
@@ -204,18 +225,8 @@ export class EventStore {
           heads.map((e) => e.streamId),
           heads.map((e) => e.streamVersion),
           heads.map((e) => e.hash),
-          column('eventId'),
-          column('streamId'),
-          column('streamVersion'),
-          column('type'),
-          column('schemaVersion'),
-          column('occurredAt'),
-          json('actor'),
-          column('correlationId'),
-          column('causationId'),
-          json('data'),
-          column('prevHash'),
-          column('hash'),
+          envelopes.map((e) => e.streamId),
+          ...envelopeArrays(envelopes),
         ],
       );
       if (rows.length !== envelopes.length) {
@@ -333,8 +344,6 @@ export class EventStore {
     envelopes: EventEnvelope[],
   ): Promise<EventEnvelope[] | null> {
     const last = envelopes[envelopes.length - 1];
-    const column = <K extends keyof EventEnvelope>(key: K) => envelopes.map((e) => e[key]);
-    const json = <K extends keyof EventEnvelope>(key: K) => envelopes.map((e) => JSON.stringify(e[key]));
     const rows = await preparedQuery<{ global_position: string; stream_version: number }>(
       this.options.dataSource,
       manager,
@@ -360,17 +369,7 @@ export class EventStore {
         last.streamVersion,
         last.hash,
         expected,
-        column('eventId'),
-        column('streamVersion'),
-        column('type'),
-        column('schemaVersion'),
-        column('occurredAt'),
-        json('actor'),
-        column('correlationId'),
-        column('causationId'),
-        json('data'),
-        column('prevHash'),
-        column('hash'),
+        ...envelopeArrays(envelopes),
         expectedHash,
       ],
     );
