@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { CustomerEvent } from '@warden/contracts';
 import { BlindIndexer, FieldCipher } from '@warden/crypto';
 import { EventStore, quoteSchema, StreamVersionConflict, type CommandMetadata } from '@warden/event-store';
 import { ForbiddenError, toSqlFilter, type Policy } from '@warden/security';
@@ -9,8 +10,8 @@ import type { ArchiveCustomerBody, UpdateCustomerBody } from './customer-lifecyc
 import { CUSTOMER_POLICY_COLUMNS, customerResourceOf, type CustomerRow } from './customer-query.service';
 import { protectSensitive } from './customer-sensitive.util';
 import { customerFieldLevels, levelledCustomerView, type CustomerPolicyResource } from './customer-view.util';
-import type { CustomerCommand, RegisterCustomer } from './customer.commands';
-import { decide, evolve, initialCustomerState } from './customer.decider';
+import type { ChangeCustomerOwner, CustomerCommand, RegisterCustomer } from './customer.commands';
+import { decide, evolve, initialCustomerState, type CustomerState } from './customer.decider';
 import type { CustomerView, EraseCustomerBody, RegisterCustomerBody, SensitiveInput } from './customer.dto';
 import { CustomerError, CustomerErrorCode } from './customer.exception';
 import { writeCustomerMaskedForms, writeCustomerNames, writeRegisteredClearColumns } from './projections/customer-read-model.projection';
@@ -98,11 +99,12 @@ export class CustomerService {
     const failed = new Map<PreparedRegistration, unknown>();
     try {
       await this.dataSource.transaction(async (manager) => {
-        await this.store.startStreams(
+        await this.store.appendToStreams(
           ready.map(({ registration, metadata }) => ({
             streamId: customerStreamId(registration.customerId),
             events: decide(registration.command, initialCustomerState),
             metadata,
+            expectedVersion: 0,
           })),
           { manager },
         );
@@ -239,6 +241,29 @@ export class CustomerService {
     if (!policy.can('update', 'Customer', customerResourceOf(row))) throw new ForbiddenError('you may not archive this customer');
     const version = await this.appendToCustomer(customerId, { type: 'ArchiveCustomer', data: { customerId, reason: body.reason } }, metadata);
     return { view: (await this.findVisible(customerId, policy)) ?? { id: customerId }, version };
+  }
+
+  /**
+   * Gives many customers new owners in `manager`'s transaction (a hand-over's batch): one read of
+   * their streams (`aggregateMany`), the decider on each (a change to the current owner decides
+   * nothing), one append for all (`appendToStreams`). If one of them was written since it was
+   * read, `StreamVersionConflict` and nothing is written: the caller's transaction should roll
+   * back and the batch be done again (one customer at a time, `appendToCustomer`, retries alone).
+   */
+  async changeOwners(changes: ReadonlyArray<ChangeCustomerOwner['data']>, metadata: CommandMetadata, manager: EntityManager): Promise<void> {
+    const read = await this.store.aggregateMany(
+      changes.map((change) => customerStreamId(change.customerId)),
+      (state, event) => evolve(state, event as unknown as CustomerEvent),
+      initialCustomerState,
+      manager,
+    );
+    const appends = changes.flatMap((data) => {
+      const streamId = customerStreamId(data.customerId);
+      const { state, version, hash } = read.get(streamId) as { state: CustomerState; version: number; hash: string };
+      const events = decide({ type: 'ChangeCustomerOwner', data }, state);
+      return events.length ? [{ streamId, events, metadata, expectedVersion: version, expectedHash: hash }] : [];
+    });
+    await this.store.appendToStreams(appends, { manager });
   }
 
   /**

@@ -1,5 +1,14 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { CommandRegistry, eventRegistry, systemActor, Topics, transferStreamId, type CommandEnvelope, type TransferCustomersCommand } from '@warden/contracts';
+import {
+  CommandRegistry,
+  eventRegistry,
+  systemActor,
+  Topics,
+  transferStreamId,
+  verifyStreamChain,
+  type CommandEnvelope,
+  type TransferCustomersCommand,
+} from '@warden/contracts';
 import { BlindIndexer, FieldCipher, StaticKeyProvider } from '@warden/crypto';
 import { EventStore, quoteSchema, type CommandMetadata } from '@warden/event-store';
 import { EventConsumer } from '@warden/messaging';
@@ -207,6 +216,59 @@ describe('ownership transfer (TransferCustomers over Kafka)', () => {
       [`transfer-int-${schema}`],
     );
     expect(inbox[0].n).toBe(2);
+  });
+
+  it('does a batch again one customer at a time when one of its customers is written meanwhile, keeping that write', async () => {
+    const leaver = 'user-leaver-raced';
+    const ids = await seed(leaver, 5);
+    const processor = new CustomerTransferProcessor(dataSource, store, customers);
+    const transferId = randomUUID();
+    await dataSource.transaction((manager) =>
+      processor.request(
+        {
+          commandId: randomUUID(),
+          type: 'TransferCustomers',
+          issuedAt: new Date().toISOString(),
+          actor: systemActor('offboarding'),
+          correlationId: 'case-race',
+          data: { transferId, fromUserId: leaver, toUserId: 'user-successor', toPoolUserIds: null, reason: 'offboarding:case-race' },
+        },
+        manager,
+      ),
+    );
+    // Another writer shares one of the customers and commits only after the batch has read them.
+    const raced = ids[2];
+    const other = dataSource.createQueryRunner();
+    await other.connect();
+    await other.startTransaction();
+    try {
+      const metadata: CommandMetadata = { actor: systemActor('race'), correlationId: 'race', now: new Date() };
+      await store.append(customerStreamId(raced), [{ type: 'CustomerShared', data: { customerId: raced, userId: 'partner-1', reason: 'joint account' } }], {
+        expectedVersion: 1,
+        metadata,
+        manager: other.manager,
+      });
+      const batch = processor.runBatch(transferId);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      await other.commitTransaction();
+      expect(await batch).toBe('done');
+    } finally {
+      await other.release();
+    }
+    const stream = await store.readStream(customerStreamId(raced));
+    expect(stream.map((event) => event.type)).toEqual(['CustomerRegistered', 'CustomerShared', 'CustomerOwnerChanged']);
+    expect(verifyStreamChain(stream)).toBeNull();
+    const rows: Array<{ id: string; owner_id: string; version: number }> = await dataSource.query(
+      `SELECT id, owner_id, version FROM ${s}.customers WHERE id = ANY($1)`,
+      [ids],
+    );
+    expect(rows.map((row) => row.owner_id)).toEqual(Array(5).fill('user-successor'));
+    expect(rows.find((row) => row.id === raced)?.version).toBe(3);
+    const changes: Array<{ n: number }> = await dataSource.query(
+      `SELECT count(*)::int AS n FROM ${s}.events WHERE type = 'CustomerOwnerChanged' AND stream_id = ANY($1)`,
+      [ids.map(customerStreamId)],
+    );
+    expect(changes[0].n).toBe(5);
   });
 
   it('dead-letters a command that is not a valid TransferCustomers', async () => {

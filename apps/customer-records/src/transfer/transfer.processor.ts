@@ -1,5 +1,5 @@
 import { transferStreamId, type CommandEnvelope, type CustomersTransferEvent, type TransferCustomersCommand } from '@warden/contracts';
-import { EventStore, quoteSchema, type CommandMetadata } from '@warden/event-store';
+import { EventStore, quoteSchema, StreamVersionConflict, type CommandMetadata } from '@warden/event-store';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { CustomerService } from '../customer/customer.service';
 import { evolveTransfer, initialTransferState, recipientOf, transferDecider, type TransferState } from './transfer.decider';
@@ -97,8 +97,22 @@ export class CustomerTransferProcessor {
     }
   }
 
-  /** Moves the next batch of one transfer; `done` when it is complete (or another instance holds it). */
+  /**
+   * Moves the next batch of one transfer; `done` when it is complete (or another instance holds it).
+   * The batch's owner changes are written together (`CustomerService.changeOwners`: one read, one
+   * append); if a customer of the batch was written meanwhile, the batch is done again one
+   * customer at a time, each retried on its own.
+   */
   async runBatch(transferId: string): Promise<'more' | 'done'> {
+    try {
+      return await this.moveBatch(transferId, 'together');
+    } catch (error) {
+      if (!(error instanceof StreamVersionConflict)) throw error;
+      return this.moveBatch(transferId, 'one by one');
+    }
+  }
+
+  private async moveBatch(transferId: string, mode: 'together' | 'one by one'): Promise<'more' | 'done'> {
     return this.dataSource.transaction(async (manager) => {
       const locked: Array<{ status: string }> = await manager.query(
         `SELECT status FROM ${this.s}.customer_transfers WHERE transfer_id = $1 FOR UPDATE SKIP LOCKED`,
@@ -124,16 +138,10 @@ export class CustomerTransferProcessor {
         [state.fromUserId, this.options.batchSize ?? 500],
       );
       const before = batch[0]?.remaining ?? 0;
-      for (const [i, { id }] of batch.entries()) {
-        await this.customers.appendToCustomer(
-          id,
-          {
-            type: 'ChangeCustomerOwner',
-            data: { customerId: id, toOwnerId: recipientOf(state, state.done + i), transferId, reason: state.reason },
-          },
-          metadata,
-          manager,
-        );
+      const changes = batch.map(({ id }, i) => ({ customerId: id, toOwnerId: recipientOf(state, state.done + i), transferId, reason: state.reason }));
+      if (mode === 'together') await this.customers.changeOwners(changes, metadata, manager);
+      else {
+        for (const data of changes) await this.customers.appendToCustomer(data.customerId, { type: 'ChangeCustomerOwner', data }, metadata, manager);
       }
       await this.options.beforeCommit?.(transferId, batch.length);
       const remaining = before - batch.length;

@@ -48,11 +48,11 @@ describe('EventStore', () => {
     });
   });
 
-  describe('startStreams (the first events of many new streams at once)', () => {
+  describe('appendToStreams (many streams with one statement)', () => {
     it('writes each stream from version 1 on its own hash chain, with its own metadata, in the order given', async () => {
-      const results = await store.startStreams([
-        { streamId: 'many-a', events: [increment(1), increment(2)], metadata: { ...metadata(), causationId: 'cause-a' } },
-        { streamId: 'many-b', events: [increment(3)], metadata: { ...metadata(), causationId: 'cause-b' } },
+      const results = await store.appendToStreams([
+        { streamId: 'many-a', events: [increment(1), increment(2)], metadata: { ...metadata(), causationId: 'cause-a' }, expectedVersion: 0 },
+        { streamId: 'many-b', events: [increment(3)], metadata: { ...metadata(), causationId: 'cause-b' }, expectedVersion: 0 },
       ]);
       expect(results.map((r) => r.streamVersion)).toEqual([2, 1]);
       const a = await store.readStream('many-a');
@@ -73,9 +73,9 @@ describe('EventStore', () => {
 
     it('writes nothing when one of the streams exists, and names it in a StreamVersionConflict', async () => {
       await store.append('many-old', [increment(1)], { expectedVersion: 0, metadata: metadata() });
-      const attempt = store.startStreams([
-        { streamId: 'many-new', events: [increment(1)], metadata: metadata() },
-        { streamId: 'many-old', events: [increment(2)], metadata: metadata() },
+      const attempt = store.appendToStreams([
+        { streamId: 'many-new', events: [increment(1)], metadata: metadata(), expectedVersion: 0 },
+        { streamId: 'many-old', events: [increment(2)], metadata: metadata(), expectedVersion: 0 },
       ]);
       await expect(attempt).rejects.toBeInstanceOf(StreamVersionConflict);
       await expect(attempt).rejects.toMatchObject({ streamId: 'many-old', actualVersion: 1 });
@@ -85,11 +85,54 @@ describe('EventStore', () => {
       expect(heads).toEqual([]);
     });
 
+    it('moves existing streams from the heads aggregateMany read, and new ones from nothing, in one statement', async () => {
+      await store.append('many-x', [increment(1)], { expectedVersion: 0, metadata: metadata() });
+      await store.append('many-y', [increment(2), increment(3)], { expectedVersion: 0, metadata: metadata() });
+      const read = await store.aggregateMany<number>(['many-x', 'many-y', 'many-z'], (sum, e) => sum + (e.data.by as number), 0);
+      expect([...read.entries()].map(([id, r]) => [id, r.state, r.version])).toEqual([
+        ['many-x', 1, 1],
+        ['many-y', 5, 2],
+        ['many-z', 0, 0],
+      ]);
+      await store.appendToStreams(
+        ['many-x', 'many-y', 'many-z'].map((streamId) => {
+          const { version, hash } = read.get(streamId) as { version: number; hash: string };
+          return { streamId, events: [increment(10)], metadata: metadata(), expectedVersion: version, expectedHash: hash };
+        }),
+      );
+      for (const [streamId, version] of [['many-x', 2], ['many-y', 3], ['many-z', 1]] as const) {
+        const events = await store.readStream(streamId);
+        expect(events.at(-1)?.streamVersion).toBe(version);
+        expect(verifyStreamChain(events)).toBeNull();
+      }
+    });
+
+    it('writes nothing when a stream moved since it was read, and names it', async () => {
+      await store.append('many-p', [increment(1)], { expectedVersion: 0, metadata: metadata() });
+      await store.append('many-q', [increment(1)], { expectedVersion: 0, metadata: metadata() });
+      const read = await store.aggregateMany<null>(['many-p', 'many-q'], () => null, null);
+      await store.append('many-q', [increment(5)], { expectedVersion: 1, metadata: metadata() }); // someone else
+      const attempt = store.appendToStreams(
+        ['many-p', 'many-q'].map((streamId) => {
+          const { version, hash } = read.get(streamId) as { version: number; hash: string };
+          return { streamId, events: [increment(7)], metadata: metadata(), expectedVersion: version, expectedHash: hash };
+        }),
+      );
+      await expect(attempt).rejects.toBeInstanceOf(StreamVersionConflict);
+      await expect(attempt).rejects.toMatchObject({ streamId: 'many-q', actualVersion: 2 });
+      expect(await store.readStream('many-p')).toHaveLength(1);
+      // A head hash that does not match the stored one is a conflict too, never a broken chain.
+      await expect(
+        store.appendToStreams([{ streamId: 'many-p', events: [increment(1)], metadata: metadata(), expectedVersion: 1, expectedHash: 'f'.repeat(64) }]),
+      ).rejects.toBeInstanceOf(StreamVersionConflict);
+      expect(verifyStreamChain(await store.readStream('many-p'))).toBeNull();
+    });
+
     it('refuses data that breaks the event contract before writing anything', async () => {
       await expect(
-        store.startStreams([
-          { streamId: 'many-ok', events: [increment(1)], metadata: metadata() },
-          { streamId: 'many-bad', events: [{ type: 'CounterIncremented', data: { by: 'x' } }], metadata: metadata() },
+        store.appendToStreams([
+          { streamId: 'many-ok', events: [increment(1)], metadata: metadata(), expectedVersion: 0 },
+          { streamId: 'many-bad', events: [{ type: 'CounterIncremented', data: { by: 'x' } }], metadata: metadata(), expectedVersion: 0 },
         ]),
       ).rejects.toThrow(/invalid CounterIncremented data/);
       expect(await store.readStream('many-ok')).toEqual([]);
@@ -206,11 +249,11 @@ describe('EventStore inline projections', () => {
     expect(await dataSource.query(`SELECT total FROM "${schema}".totals WHERE stream_id = 'p-1'`)).toEqual([{ total: 7 }]);
   });
 
-  it('runs the projections on the events of every stream startStreams writes, in the same transaction', async () => {
+  it('runs the projections on the events of every stream appendToStreams writes, in the same transaction', async () => {
     const store = new EventStore({ dataSource, schema, registry: testRegistry, projections: [totals()] });
-    await store.startStreams([
-      { streamId: 'p-many-1', events: [increment(2), increment(5)], metadata: metadata() },
-      { streamId: 'p-many-2', events: [increment(4)], metadata: metadata() },
+    await store.appendToStreams([
+      { streamId: 'p-many-1', events: [increment(2), increment(5)], metadata: metadata(), expectedVersion: 0 },
+      { streamId: 'p-many-2', events: [increment(4)], metadata: metadata(), expectedVersion: 0 },
     ]);
     expect(await dataSource.query(`SELECT stream_id, total FROM "${schema}".totals WHERE stream_id LIKE 'p-many-%' ORDER BY stream_id`)).toEqual([
       { stream_id: 'p-many-1', total: 7 },
@@ -218,9 +261,9 @@ describe('EventStore inline projections', () => {
     ]);
     const failing = new EventStore({ dataSource, schema, registry: testRegistry, projections: [totals(13)] });
     await expect(
-      failing.startStreams([
-        { streamId: 'p-many-3', events: [increment(1)], metadata: metadata() },
-        { streamId: 'p-many-4', events: [increment(13)], metadata: metadata() },
+      failing.appendToStreams([
+        { streamId: 'p-many-3', events: [increment(1)], metadata: metadata(), expectedVersion: 0 },
+        { streamId: 'p-many-4', events: [increment(13)], metadata: metadata(), expectedVersion: 0 },
       ]),
     ).rejects.toThrow('projection failed');
     expect(await store.readStream('p-many-3')).toEqual([]);

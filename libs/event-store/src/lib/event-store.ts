@@ -184,29 +184,52 @@ export class EventStore {
   }
 
   /**
-   * Appends the first events of many new streams with one statement (a bulk import's group), each
-   * with its own metadata, in `manager`'s transaction (its own when none is given). Each stream
-   * must not exist yet: if any does, nothing is written and `StreamVersionConflict` names it
-   * (in a caller's transaction, which that error should roll back). Inline projections then run on
-   * all the events at once. Answers one result per stream, in the order given.
+   * Appends to many streams with one statement (a bulk import's group, a hand-over's batch), each
+   * with its own metadata, at the version and hash its caller read (`aggregateMany`), or at version
+   * 0 for a new stream. In `manager`'s transaction (its own when none is given). If any stream is
+   * no longer where its caller read it (or exists, for version 0), nothing is written and
+   * `StreamVersionConflict` names it (in a caller's transaction, which that error should roll
+   * back). Inline projections then run on all the events at once. Answers one result per stream,
+   * in the order given.
    */
-  async startStreams(
-    streams: ReadonlyArray<{ streamId: string; events: readonly NewEvent[]; metadata: CommandMetadata }>,
+  async appendToStreams(
+    streams: ReadonlyArray<{
+      streamId: string;
+      events: readonly NewEvent[];
+      metadata: CommandMetadata;
+      expectedVersion: number;
+      /** The hash of the stream's event at `expectedVersion` (not needed for 0). */
+      expectedHash?: string;
+    }>,
     { manager }: { manager?: EntityManager } = {},
   ): Promise<AppendResult[]> {
     if (streams.length === 0) return [];
-    if (new Set(streams.map((s) => s.streamId)).size !== streams.length) throw new Error('startStreams needs distinct streams');
-    for (const { streamId, events } of streams) if (events.length === 0) throw new Error(`startStreams needs events for ${streamId}`);
+    if (new Set(streams.map((s) => s.streamId)).size !== streams.length) throw new Error('appendToStreams needs distinct streams');
+    for (const { streamId, events, expectedVersion, expectedHash } of streams) {
+      if (events.length === 0) throw new Error(`appendToStreams needs events for ${streamId}`);
+      if (expectedVersion > 0 && !expectedHash) throw new Error(`appendToStreams needs the head hash of ${streamId}`);
+    }
     const run = async (tx: EntityManager): Promise<AppendResult[]> => {
-      const sealed = streams.map(({ streamId, events, metadata }) =>
-        this.seal(streamId, events, { expectedVersion: 0, metadata }, { version: 0, lastHash: GENESIS_HASH }),
+      const sealed = streams.map(({ streamId, events, metadata, expectedVersion, expectedHash }) =>
+        this.seal(streamId, events, { expectedVersion, metadata }, { version: expectedVersion, lastHash: expectedHash ?? GENESIS_HASH }),
       );
       const envelopes = sealed.flat();
       const heads = sealed.map((list) => list[list.length - 1]);
+      // Existing streams move only from the head their caller read; new ones start only if absent.
       const rows: Array<{ event_id: string; global_position: string }> = await tx.query(
-        `WITH heads AS (
+        `WITH r AS (
+           SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::int[], $5::text[])
+             AS r(stream_id, stream_version, last_hash, expected_version, expected_hash)
+         ), moved AS (
+           UPDATE ${this.s}.streams AS s
+           SET stream_version = r.stream_version, last_hash = r.last_hash, updated_at = now()
+           FROM r
+           WHERE r.expected_version > 0 AND s.stream_id = r.stream_id
+             AND s.stream_version = r.expected_version AND s.last_hash = r.expected_hash
+           RETURNING s.stream_id
+         ), started AS (
            INSERT INTO ${this.s}.streams (stream_id, stream_version, last_hash)
-           SELECT * FROM unnest($1::text[], $2::int[], $3::text[])
+           SELECT r.stream_id, r.stream_version, r.last_hash FROM r WHERE r.expected_version = 0
            ON CONFLICT (stream_id) DO NOTHING
            RETURNING stream_id
          )
@@ -214,26 +237,28 @@ export class EventStore {
            actor, correlation_id, causation_id, data, prev_hash, hash)
          SELECT e.event_id, e.stream_id, e.stream_version, e.type, e.schema_version, e.occurred_at,
            e.actor::jsonb, e.correlation_id, e.causation_id, e.data::jsonb, e.prev_hash, e.hash
-         FROM unnest($4::text[], $5::uuid[], $6::int[], $7::text[], $8::int[], $9::timestamptz[], $10::text[],
-           $11::text[], $12::text[], $13::text[], $14::text[], $15::text[])
+         FROM unnest($6::text[], $7::uuid[], $8::int[], $9::text[], $10::int[], $11::timestamptz[], $12::text[],
+           $13::text[], $14::text[], $15::text[], $16::text[], $17::text[])
            WITH ORDINALITY AS e(stream_id, event_id, stream_version, type, schema_version, occurred_at, actor,
              correlation_id, causation_id, data, prev_hash, hash, ord)
-         WHERE e.stream_id IN (SELECT stream_id FROM heads)
+         WHERE e.stream_id IN (SELECT stream_id FROM moved UNION ALL SELECT stream_id FROM started)
          ORDER BY e.ord
          RETURNING event_id, global_position`,
         [
           heads.map((e) => e.streamId),
           heads.map((e) => e.streamVersion),
           heads.map((e) => e.hash),
+          streams.map((e) => e.expectedVersion),
+          streams.map((e) => e.expectedHash ?? GENESIS_HASH),
           envelopes.map((e) => e.streamId),
           ...envelopeArrays(envelopes),
         ],
       );
       if (rows.length !== envelopes.length) {
-        const started = new Set(rows.map((row) => row.event_id.toLowerCase()));
-        const existing = envelopes.find((e) => !started.has(e.eventId.toLowerCase())) as EventEnvelope;
-        const now = await this.streamHead(tx, existing.streamId);
-        throw new StreamVersionConflict(existing.streamId, 0, now.version);
+        const written = new Set(rows.map((row) => row.event_id.toLowerCase()));
+        const stale = streams[sealed.findIndex((list) => !written.has(list[0].eventId.toLowerCase()))];
+        const now = await this.streamHead(tx, stale.streamId);
+        throw new StreamVersionConflict(stale.streamId, stale.expectedVersion, now.version);
       }
       const positions = new Map(rows.map((row) => [row.event_id.toLowerCase(), Number(row.global_position)]));
       const written = sealed.map((list) => list.map((e) => ({ ...e, globalPosition: positions.get(e.eventId.toLowerCase()) as number })));
@@ -404,6 +429,30 @@ export class EventStore {
     const events = await this.readStream(streamId, manager);
     const last = events.at(-1);
     return { state: events.reduce(evolve, initial), version: last?.streamVersion ?? 0, hash: last?.hash ?? GENESIS_HASH };
+  }
+
+  /**
+   * `aggregate` for many streams with one read: each stream's folded state, version and head hash
+   * (what `appendToStreams` expects), by stream id; a stream without events is at version 0.
+   */
+  async aggregateMany<S>(
+    streamIds: readonly string[],
+    evolve: (state: S, event: EventEnvelope) => S,
+    initial: S,
+    manager: EntityManager = this.options.dataSource.manager,
+  ): Promise<Map<string, { state: S; version: number; hash: string }>> {
+    const folded = new Map(streamIds.map((id) => [id, { state: initial, version: 0, hash: GENESIS_HASH }]));
+    if (streamIds.length === 0) return folded;
+    const rows: EventRow[] = await manager.query(
+      `SELECT ${EVENT_COLUMNS} FROM ${this.s}.events WHERE stream_id = ANY($1::text[]) ORDER BY stream_id, stream_version`,
+      [streamIds],
+    );
+    for (const row of rows) {
+      const event = this.options.registry.decode(rowToEnvelope(row));
+      const current = folded.get(event.streamId) as { state: S; version: number; hash: string };
+      folded.set(event.streamId, { state: evolve(current.state, event), version: event.streamVersion, hash: event.hash });
+    }
+    return folded;
   }
 
   /**

@@ -85,8 +85,32 @@ export function customerReadModelProjection(schema: string): InlineProjection {
             await touch((event.data as { customerId: string }).customerId, `status = 'archived', `);
             break;
           case 'CustomerOwnerChanged': {
-            const data = event.data as CustomerOwnerChangedData;
-            await touch(data.customerId, 'owner_id = $4, ', [data.toOwnerId]);
+            // With the owner changes of other customers that follow it (a hand-over's batch): one
+            // statement. A second change of the same customer starts the next run (an UPDATE takes
+            // only one source row per target row).
+            const seen = new Set([(event.data as CustomerOwnerChangedData).customerId]);
+            let end = i + 1;
+            while (
+              end < events.length &&
+              events[end].type === 'CustomerOwnerChanged' &&
+              !seen.has((events[end].data as CustomerOwnerChangedData).customerId)
+            ) {
+              seen.add((events[end].data as CustomerOwnerChangedData).customerId);
+              end += 1;
+            }
+            const run = events.slice(i, end);
+            await manager.query(
+              `UPDATE ${s}.customers AS c SET owner_id = r.owner_id, version = r.version, updated_at = r.at
+               FROM unnest($1::uuid[], $2::text[], $3::int[], $4::timestamptz[]) AS r(id, owner_id, version, at)
+               WHERE c.id = r.id`,
+              [
+                run.map((e) => (e.data as CustomerOwnerChangedData).customerId),
+                run.map((e) => (e.data as CustomerOwnerChangedData).toOwnerId),
+                run.map((e) => e.streamVersion),
+                run.map((e) => e.occurredAt),
+              ],
+            );
+            i = end - 1;
             break;
           }
           case 'CustomerShared': {
