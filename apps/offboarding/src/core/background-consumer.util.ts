@@ -14,6 +14,8 @@ export type BackgroundConsumerOptions = {
   schema: string;
   metrics: Metrics;
   handle: EventHandler;
+  /** The event types `handle` acts on; others are passed over without a transaction (see `EventConsumer`). */
+  handledTypes: ReadonlySet<string>;
 };
 
 /**

@@ -30,6 +30,16 @@ const rejected = commandRejectedV1;
 const compiled = userActivityCompiledV1;
 const caseIdOf = z.uuid();
 
+/** The event types `handle` acts on (the others of these topics are not the saga's business). */
+export const ANSWER_TYPES: ReadonlySet<string> = new Set([
+  'CustomersTransferProgressed',
+  'CustomersTransferred',
+  'ExportCancelled',
+  'CommandCompleted',
+  'CommandRejected',
+  'UserActivityCompiled',
+]);
+
 /**
  * Answers to the saga's commands, each carrying the case id as correlation id:
  * - `CommandCompleted` from authorization (`MarkUserDeparting`, `FreezeUserAccess`) and exports
@@ -66,6 +76,9 @@ export class AnswersConsumer implements OnApplicationBootstrap, OnApplicationShu
       schema: this.store.schema,
       metrics: this.metrics,
       handle: (event, context) => this.handle(event, context),
+      // The answers' topics carry every event of those services (each customer registered or
+      // handed over, say): only these types are read, the others cost no transaction.
+      handledTypes: ANSWER_TYPES,
     });
   }
 

@@ -38,6 +38,7 @@ export class DeprovisionConsumer implements OnApplicationBootstrap, OnApplicatio
       schema: this.store.schema,
       metrics: this.metrics,
       handle: (event, context) => this.handle(event, context),
+      handledTypes: new Set(['UserDeprovisioned']),
     });
   }
 

@@ -25,11 +25,11 @@ import { EventConsumer, type ConsumerOutcome, type EventHandler } from './consum
 import { pruneInbox } from './inbox-retention';
 import { ensureTopics } from './kafka';
 
-/** A valid CustomerRegistered v1 envelope, hashed as the event store would hash it. */
-function customerRegistered(data: Partial<CustomerRegisteredData> = {}): EventEnvelope {
+/** A valid version 1 envelope of `type`, hashed as the event store would hash it. */
+function sealedEvent(type: string, data: Record<string, unknown>): EventEnvelope {
   const unsealed = {
     eventId: uuidv7(),
-    type: 'CustomerRegistered',
+    type,
     schemaVersion: 1,
     streamId: `customer-${uuidv7()}`,
     streamVersion: 1,
@@ -37,18 +37,23 @@ function customerRegistered(data: Partial<CustomerRegisteredData> = {}): EventEn
     actor: systemActor('consumer-spec'),
     correlationId: randomUUID(),
     causationId: null,
-    data: {
-      customerId: randomUUID(),
-      name: 'Ada Lovelace',
-      company: null,
-      tags: [],
-      classification: 'internal',
-      ownerId: null,
-      teamId: null,
-      ...data,
-    },
+    data,
   };
   return { ...unsealed, globalPosition: 1, prevHash: GENESIS_HASH, hash: hashEvent(GENESIS_HASH, unsealed) };
+}
+
+/** A valid CustomerRegistered v1 envelope. */
+function customerRegistered(data: Partial<CustomerRegisteredData> = {}): EventEnvelope {
+  return sealedEvent('CustomerRegistered', {
+    customerId: randomUUID(),
+    name: 'Ada Lovelace',
+    company: null,
+    tags: [],
+    classification: 'internal',
+    ownerId: null,
+    teamId: null,
+    ...data,
+  });
 }
 
 const asValue = (event: EventEnvelope): string => JSON.stringify(event);
@@ -155,6 +160,38 @@ describe('EventConsumer', () => {
     const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
     return offsets.partitions.find((p) => p.partition === 0)?.offset ?? 'none';
   };
+
+  describe('with handledTypes', () => {
+    it('passes over valid events of other types without a transaction or inbox record, and commits their offsets', async () => {
+      const { topic, groupId } = await freshTopic();
+      const registered = customerRegistered({ name: 'Handled One' });
+      const archived = sealedEvent('CustomerArchived', { customerId: randomUUID(), reason: 'not handled here' });
+      await produce(topic, asValue(archived), asValue(registered), asValue(archived));
+      const outcomes: ConsumerOutcome[] = [];
+      const handled: string[] = [];
+      const consumer = new EventConsumer({
+        kafka,
+        groupId,
+        topics: [topic],
+        dataSource,
+        schema,
+        registry: eventRegistry,
+        handle: async (event, context) => {
+          handled.push(event.type);
+          await recordEffect(event, context);
+        },
+        handledTypes: new Set(['CustomerRegistered']),
+        onOutcome: (_topic, outcome) => outcomes.push(outcome),
+      });
+      running.push(consumer);
+      await consumer.start();
+      await expectEventually(async () => expect(await committedOffset(groupId, topic)).toBe('3'));
+      expect(outcomes).toEqual(['skipped', 'handled', 'skipped']);
+      expect(handled).toEqual(['CustomerRegistered']);
+      expect((await processedBy(groupId)).map((row) => row.event_id)).toEqual([registered.eventId]);
+      expect(await effectsOf(topic)).toEqual([{ event_id: registered.eventId, name: 'Handled One', attempt: 1 }]);
+    });
+  });
 
   describe('when a message breaks the contract', () => {
     it('dead-letters it with the reason and carries on with the next message', async () => {

@@ -43,12 +43,24 @@ export type BatchHandler<P = undefined> = (items: readonly BatchItem[], context:
  */
 export type BatchPreparer<P> = (items: readonly BatchItem[], context: { attempt: number; heartbeat: () => Promise<void> }) => Promise<P>;
 
-export type ConsumerOutcome = 'handled' | 'duplicate' | 'dead-lettered';
+/** `skipped`: a valid event of a type the handler does not act on (see `handledTypes`). */
+export type ConsumerOutcome = 'handled' | 'duplicate' | 'skipped' | 'dead-lettered';
 
 /** One message per transaction (`handle`), or batches (`handleBatch`): see `EventConsumer`. */
 export type EventConsumerOptions<P = undefined> = EventConsumerCommonOptions &
   (
-    | { handle: EventHandler; handleBatch?: never; prepareBatch?: never }
+    | {
+        handle: EventHandler;
+        /**
+         * The event types `handle` acts on (default: all). A valid event of another type is
+         * passed over without a transaction or inbox record, since handling it would change
+         * nothing; its offset is committed like any other's. For consumers of a whole events topic
+         * that act on a few types, so the others cost no database round trip.
+         */
+        handledTypes?: ReadonlySet<string>;
+        handleBatch?: never;
+        prepareBatch?: never;
+      }
     | {
         handleBatch: BatchHandler<P>;
         handle?: never;
@@ -239,6 +251,8 @@ export class EventConsumer<P = undefined> {
       await this.deadLetter(topic, partition, message, 'CONTRACT_VIOLATION', reason, 1);
       return 'dead-lettered';
     }
+    const handledTypes = (this.options as { handledTypes?: ReadonlySet<string> }).handledTypes;
+    if (handledTypes && !handledTypes.has(event.type)) return 'skipped';
 
     const maxAttempts = this.options.maxAttempts ?? 5;
     let backoff = this.options.initialBackoffMs ?? 200;
