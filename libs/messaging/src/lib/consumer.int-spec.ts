@@ -132,6 +132,7 @@ describe('EventConsumer', () => {
     topic: string,
     groupId: string,
     handle: EventHandler = recordEffect,
+    handledTypes?: ReadonlySet<string>,
   ): Promise<{ outcomes: ConsumerOutcome[]; logged: () => string }> {
     const outcomes: ConsumerOutcome[] = [];
     const lines: string[] = [];
@@ -145,6 +146,7 @@ describe('EventConsumer', () => {
       schema,
       registry: eventRegistry,
       handle,
+      handledTypes,
       maxAttempts: 3,
       initialBackoffMs: 20,
       maxBackoffMs: 100,
@@ -167,24 +169,12 @@ describe('EventConsumer', () => {
       const registered = customerRegistered({ name: 'Handled One' });
       const archived = sealedEvent('CustomerArchived', { customerId: randomUUID(), reason: 'not handled here' });
       await produce(topic, asValue(archived), asValue(registered), asValue(archived));
-      const outcomes: ConsumerOutcome[] = [];
       const handled: string[] = [];
-      const consumer = new EventConsumer({
-        kafka,
-        groupId,
-        topics: [topic],
-        dataSource,
-        schema,
-        registry: eventRegistry,
-        handle: async (event, context) => {
-          handled.push(event.type);
-          await recordEffect(event, context);
-        },
-        handledTypes: new Set(['CustomerRegistered']),
-        onOutcome: (_topic, outcome) => outcomes.push(outcome),
-      });
-      running.push(consumer);
-      await consumer.start();
+      const handle: EventHandler = async (event, context) => {
+        handled.push(event.type);
+        await recordEffect(event, context);
+      };
+      const { outcomes } = await consume(topic, groupId, handle, new Set(['CustomerRegistered']));
       await expectEventually(async () => expect(await committedOffset(groupId, topic)).toBe('3'));
       expect(outcomes).toEqual(['skipped', 'handled', 'skipped']);
       expect(handled).toEqual(['CustomerRegistered']);
