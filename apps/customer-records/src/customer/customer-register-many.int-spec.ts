@@ -19,8 +19,10 @@ describe('CustomerService.registerMany (bulk import) against Postgres', () => {
   let dataSource: DataSource;
   let customers: CustomerService;
   let cipher: FieldCipher;
+  let eventStore: EventStore;
   let policy: Policy;
   let s: string;
+  const keyring = `1:${randomBytes(32).toString('base64')}`;
 
   const body = (i: number, overrides: Partial<RegisterCustomerBody> = {}): RegisterCustomerBody => ({
     name: `Customer ${i}`,
@@ -46,9 +48,9 @@ describe('CustomerService.registerMany (bulk import) against Postgres', () => {
   beforeAll(async () => {
     ({ dataSource } = await createTestSchema('register_many', [...customerReadModelMigrations(schema), ...dataKeyStoreMigrations(schema)], schema));
     s = quoteSchema(schema);
-    const store = new EventStore({ dataSource, schema, registry: eventRegistry, projections: [customerReadModelProjection(schema)] });
-    cipher = new FieldCipher(StaticKeyProvider.fromKeyring(`1:${randomBytes(32).toString('base64')}`), new PostgresDataKeyStore(dataSource, schema));
-    customers = new CustomerService(store, dataSource, cipher, BlindIndexer.fromBase64(randomBytes(32).toString('base64')));
+    eventStore = new EventStore({ dataSource, schema, registry: eventRegistry, projections: [customerReadModelProjection(schema)] });
+    cipher = new FieldCipher(StaticKeyProvider.fromKeyring(keyring), new PostgresDataKeyStore(dataSource, schema));
+    customers = new CustomerService(eventStore, dataSource, cipher, BlindIndexer.fromBase64(randomBytes(32).toString('base64')));
     policy = staffPolicyWithErasure(OWNER, 'team-r');
   });
 
@@ -95,6 +97,21 @@ describe('CustomerService.registerMany (bulk import) against Postgres', () => {
     expect((results[1] as { error: unknown }).error).toBeInstanceOf(ForbiddenError);
     const written = (await dataSource.query(`SELECT count(*)::int AS n FROM ${s}.events WHERE causation_id LIKE 'batch-b:%'`)) as Array<{ n: number }>;
     expect(written[0].n).toBe(2);
+  });
+
+  it('creates each key on first use when the keys of the group cannot be stored at once', async () => {
+    const store = new PostgresDataKeyStore(dataSource, schema);
+    store.putNewMany = async () => {
+      throw new Error('the key store refused the group');
+    };
+    const cipherOfGroup = new FieldCipher(StaticKeyProvider.fromKeyring(keyring), store);
+    const service = new CustomerService(eventStore, dataSource, cipherOfGroup, BlindIndexer.fromBase64(randomBytes(32).toString('base64')));
+    const results = await service.registerMany([30, 31].map((i) => ({ body: body(i), metadata: metadata(`batch-d:${i}`) })), policy);
+    for (const result of results) {
+      if (!('id' in result)) throw new Error(`refused: ${String(result.error)}`);
+      const [row] = (await dataSource.query(`SELECT email_ciphertext FROM ${s}.customers WHERE id = $1`, [result.id])) as Array<{ email_ciphertext: string }>;
+      expect(await new FieldCipher(StaticKeyProvider.fromKeyring(keyring), new PostgresDataKeyStore(dataSource, schema)).decrypt(result.id, 'email', row.email_ciphertext)).toMatch(/^customer3[01]@example\.org$/);
+    }
   });
 
   it('writes each customer alone when the shared transaction fails, so that only the failing one is refused', async () => {

@@ -92,7 +92,9 @@ export class CustomerService {
     };
     const checked = items.map(({ body }) => outcome(() => this.checkRegistration(body, policy)));
     const accepted = checked.filter((c): c is CheckedRegistration => !('error' in c));
-    await this.cipher.createDataKeys(accepted.map((c) => c.customerId));
+    // If the group's keys cannot be stored at once, each customer's first encrypt creates its key
+    // (as `encrypt` always can), and a customer that still fails is answered with its error.
+    await this.cipher.createDataKeys(accepted.map((c) => c.customerId)).catch(() => undefined);
     const prepared: Array<PreparedRegistration | { error: unknown }> = [];
     for (const c of checked) prepared.push('error' in c ? c : await this.protectRegistration(c).catch((error: unknown) => ({ error })));
     const ready = prepared.flatMap((registration, i) => ('error' in registration ? [] : [{ registration, metadata: items[i].metadata }]));
