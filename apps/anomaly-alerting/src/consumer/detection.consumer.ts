@@ -1,10 +1,10 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { eventRegistry, SERVICES, Topics } from '@warden/contracts';
 import { EventStore, quoteSchema } from '@warden/event-store';
-import { EventConsumer, type BatchContext, type BatchItem } from '@warden/messaging';
+import { createIdempotentProducer, ensureTopics, EventConsumer, type BatchContext, type BatchItem } from '@warden/messaging';
 import { CONFIG, KAFKA, Metrics, REDIS } from '@warden/platform';
 import type Redis from 'ioredis';
-import type { Kafka } from 'kafkajs';
+import type { Kafka, Producer } from 'kafkajs';
 import { performance } from 'node:perf_hooks';
 import { Histogram } from 'prom-client';
 import { DataSource } from 'typeorm';
@@ -16,7 +16,7 @@ import type { RuleSettingsMap } from '../detection/rule-settings';
 import type { Signal } from '../detection/signal.types';
 import { signalOf } from '../detection/signal.util';
 import { DetectionStateStore } from '../detection/state/detection-state.store';
-import { authentication } from '../delivery/ocsf/ocsf.mapper';
+import { authenticationMessages } from '../delivery/ocsf/ocsf.mapper';
 import { RuleSettingsService } from '../rules/rule-settings.service';
 import { groupedFindings } from './finding-groups.util';
 import { GeoLocator } from './geo-locator';
@@ -69,9 +69,11 @@ export const detectionTopics = (prefix: string): string[] => [
  * topic and the read events; instances share the partitions. It runs in batch mode: for each
  * batch (up to `ANOMALY_ALERTING_BATCH_SIZE` events of a partition), the rules are applied to every
  * fresh event before any transaction opens (`prepareBatch`: state in Redis, idempotent per event
- * id, lanes per user in parallel, one Lua script per event), then in the batch's one inbox
- * transaction: the compact evidence copies and the OCSF Authentication records of logins (one
- * statement each), and the alerts the findings raise or update, in (rule, subject) order so that
+ * id, lanes per user in parallel, one Lua script per event) while the OCSF Authentication records
+ * of its logins are sent to `warden.alerts.ocsf.v1` (acknowledged by Kafka before the batch's
+ * offset is committed, so at least once: a retried batch sends them again, with the same
+ * `metadata.uid`); then in the batch's one inbox transaction: the compact evidence copies (one
+ * statement), and the alerts the findings raise or update, in (rule, subject) order so that
  * two instances never lock `open_alerts` rows in opposite orders. A retried batch runs detection
  * again and gets the same findings (each script keeps its answer per event id). Event types this
  * build does not know are let through unvalidated and ignored, rather than dead-lettered.
@@ -85,6 +87,10 @@ export class DetectionConsumer implements OnApplicationBootstrap, BeforeApplicat
   private starting: Promise<void> | null = null;
   private readonly detector: Detector;
   private readonly s: string;
+  /** Sends the logins' OCSF Authentication records (`ocsfTopic`); connected before the consumer starts. */
+  private readonly producer: Producer;
+  private readonly ocsfTopic: string;
+  private producerConnected = false;
   /**
    * Seconds per phase of a batch (`detect`: Redis and rules, before the transaction; `evidence`;
    * `alerts`; `batch`: the handler whole, in the transaction).
@@ -93,7 +99,7 @@ export class DetectionConsumer implements OnApplicationBootstrap, BeforeApplicat
 
   constructor(
     @Inject(CONFIG) config: AnomalyAlertingConfig,
-    @Inject(KAFKA) kafka: Kafka,
+    @Inject(KAFKA) private readonly kafka: Kafka,
     @Inject(REDIS) redis: Redis,
     dataSource: DataSource,
     store: EventStore,
@@ -103,9 +109,11 @@ export class DetectionConsumer implements OnApplicationBootstrap, BeforeApplicat
     private readonly alerts: AlertService,
   ) {
     this.s = quoteSchema(store.schema);
+    this.producer = createIdempotentProducer(kafka);
+    this.ocsfTopic = `${config.KAFKA_TOPIC_PREFIX}${Topics.alertsOcsf}`;
     this.phase = new Histogram({
       name: 'warden_detection_batch_phase_seconds',
-      help: 'Time spent per detection batch, by phase (detect: Redis state and rules, before the transaction; evidence: evidence copies and OCSF records; alerts; batch: the whole handler in the transaction)',
+      help: 'Time spent per detection batch, by phase (detect: Redis state and rules, before the transaction; evidence: evidence copies; alerts; batch: the whole handler in the transaction)',
       labelNames: ['phase'],
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers: [metrics.registry],
@@ -149,6 +157,17 @@ export class DetectionConsumer implements OnApplicationBootstrap, BeforeApplicat
     while (!this.stopping) {
       const consumer = this.newConsumer();
       try {
+        if (!this.producerConnected) {
+          const admin = this.kafka.admin();
+          await admin.connect();
+          try {
+            await ensureTopics(admin, [this.ocsfTopic]);
+          } finally {
+            await admin.disconnect();
+          }
+          await this.producer.connect();
+          this.producerConnected = true;
+        }
         this.consumer = consumer;
         await consumer.start();
         return;
@@ -165,23 +184,27 @@ export class DetectionConsumer implements OnApplicationBootstrap, BeforeApplicat
     this.stopping = true;
     await this.starting;
     await this.consumer?.stop();
+    await this.producer.disconnect().catch(() => undefined);
   }
 
   /**
    * Before the batch's transaction: the rules applied to every fresh event (Redis state, idempotent
-   * per event id, so a retry of the batch gets the same findings).
+   * per event id, so a retry of the batch gets the same findings) and, meanwhile, the logins' OCSF
+   * Authentication records sent (a failed send fails the batch, which is then retried).
    */
   private async prepareBatch(items: readonly BatchItem[]): Promise<PreparedBatch> {
     const started = performance.now();
+    const messages = authenticationMessages(items.map((item) => item.event));
+    const sent = messages.length ? this.producer.send({ topic: this.ocsfTopic, acks: -1, messages }) : null;
     const settings = await this.settings.current();
     const signals = items.map((item) => signalOf(item.event, this.geo.locate));
-    const findings = await this.detectAll(signals, settings);
+    const [findings] = await Promise.all([this.detectAll(signals, settings), sent]);
     const detections = new Map<BatchItem, Detection>(items.map((item, i) => [item, { signal: signals[i], findings: findings[i] }]));
     this.phase.observe({ phase: 'detect' }, (performance.now() - started) / 1000);
     return { settings, detections };
   }
 
-  /** In the batch's transaction: evidence copies, OCSF records and alerts of what `prepareBatch` found. */
+  /** In the batch's transaction: evidence copies and alerts of what `prepareBatch` found. */
   private async handleBatch(items: readonly BatchItem[], { manager, prepared }: BatchContext<PreparedBatch>): Promise<void> {
     const started = performance.now();
     let mark = started;
@@ -195,16 +218,6 @@ export class DetectionConsumer implements OnApplicationBootstrap, BeforeApplicat
     const signals = detected.map((d) => d.signal);
     const findings = detected.map((d) => d.findings);
 
-    const auth = items.flatMap(({ event }) => {
-      const record = authentication(event);
-      return record ? [{ key: event.streamId, record }] : [];
-    });
-    if (auth.length) {
-      await manager.query(
-        `INSERT INTO ${this.s}.ocsf_outbox (key, record) SELECT r.key, r.record FROM jsonb_to_recordset($1::jsonb) AS r(key text, record jsonb)`,
-        [JSON.stringify(auth)],
-      );
-    }
     const evidence = items.flatMap(({ event, topic }, i) =>
       signals[i]
         ? [{ event_id: event.eventId, type: event.type, occurred_at: event.occurredAt, stream_id: event.streamId, topic, actor: event.actor, data: compactData(event.data) }]

@@ -8,7 +8,7 @@ import type { EventEnvelope, Severity } from '@warden/contracts';
 
 export type OcsfRecord = Record<string, unknown>;
 
-const OCSF_VERSION = '1.8.0';
+export const OCSF_VERSION = '1.8.0';
 const product = { name: 'Warden', vendor_name: 'Warden', uid: 'anomaly-alerting' };
 
 const SEVERITY_ID: Record<Severity, number> = { low: 2, medium: 3, high: 4, critical: 5 };
@@ -122,3 +122,10 @@ export function authentication(event: EventEnvelope): OcsfRecord | null {
     src_endpoint: event.actor.ip ? { ip: event.actor.ip, location } : undefined,
   });
 }
+
+/** The Authentication records of the logins among `events`, as Kafka messages keyed by the login's stream. */
+export const authenticationMessages = (events: ReadonlyArray<EventEnvelope>): Array<{ key: string; value: string; headers: Record<string, string> }> =>
+  events.flatMap((event) => {
+    const record = authentication(event);
+    return record ? [{ key: event.streamId, value: JSON.stringify(record), headers: { 'ocsf-version': OCSF_VERSION } }] : [];
+  });

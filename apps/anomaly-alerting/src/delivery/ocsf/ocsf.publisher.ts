@@ -6,12 +6,14 @@ import { CONFIG, KAFKA } from '@warden/platform';
 import type { Kafka, Producer } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import type { AnomalyAlertingConfig } from '../../core/config';
+import { OCSF_VERSION } from './ocsf.mapper';
 
 const BATCH = 500;
 const IDLE_MS = 100;
 
 /**
- * Publishes `ocsf_outbox` to `warden.alerts.ocsf.v1` (keyed by alert id, or login stream). Each
+ * Publishes `ocsf_outbox` (the alerts' Detection Findings) to `warden.alerts.ocsf.v1`, keyed by alert
+ * id; logins' Authentication records are sent by the detection consumer itself. Each
  * instance takes batches with `FOR UPDATE SKIP LOCKED` and deletes them in the same transaction
  * after Kafka acknowledged: at least once (a crash after the send re-sends the batch; the
  * record's `metadata.uid` is the Warden event id, for SIEM-side deduplication).
@@ -70,7 +72,7 @@ export class OcsfPublisher implements OnApplicationBootstrap, BeforeApplicationS
           await this.producer.send({
             topic: this.topic,
             acks: -1,
-            messages: rows.map((r) => ({ key: r.key, value: JSON.stringify(r.record), headers: { 'ocsf-version': '1.8.0' } })),
+            messages: rows.map((r) => ({ key: r.key, value: JSON.stringify(r.record), headers: { 'ocsf-version': OCSF_VERSION } })),
           });
           await manager.query(`DELETE FROM ${s}.ocsf_outbox WHERE id = ANY($1::bigint[])`, [rows.map((r) => r.id)]);
           return rows.length;
