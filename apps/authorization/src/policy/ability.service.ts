@@ -12,6 +12,7 @@ import {
   type Policy,
   type PolicyUserStatus,
   type RoleDefinition,
+  RecentlyUsed,
   SENSITIVE_FIELDS,
 } from '@warden/security';
 import type Redis from 'ioredis';
@@ -24,6 +25,13 @@ import { teamScope, type TeamNode } from './team-scope.util';
 
 /** A compiled ability is cached at most this long (less when a grant in it expires sooner). */
 const CACHE_MAX_SECONDS = 3600;
+/** An instance holds a user's built policy in memory at most this long (less when a grant in it expires sooner). */
+const LOCAL_TTL_MS = 30_000;
+/** Users whose built policy an instance holds at once, the least recently used dropped first. */
+const LOCAL_MAX_ENTRIES = 5000;
+
+/** A compiled ability with its evaluator, held until `expiresAtMs`. */
+type Held = { compiled: CompiledAbility; policy: Policy; expiresAtMs: number };
 
 type UserRow = { id: string; roles: string[]; team_id: string | null; clearance: string; status: string };
 type RoleRow = { name: string; description: string; permissions: Permission[]; mfa_required: boolean };
@@ -34,10 +42,14 @@ type GrantRow = { id: string; user_id: string; permissions: Permission[]; status
  * (defaults and custom, from `roles`), their team scope (own team plus supervised teams and their
  * sub-teams), clearance, status and active grants. Cached in Redis under
  * `warden:ability:<userId>:<policyVersion>`, so any change (which bumps the version) is seen at once.
+ * Each instance also holds the built policy of recently asked users in memory under the same
+ * (user, version) for up to 30 s: the version is still read from Postgres on every call, so a
+ * change is seen at once there too, and a decision needs no Redis round trip.
  */
 @Injectable()
 export class AbilityService {
   private readonly logger = new Logger('Ability');
+  private readonly local = new RecentlyUsed<string, Held>(LOCAL_MAX_ENTRIES);
 
   constructor(
     private readonly store: EventStore,
@@ -51,28 +63,39 @@ export class AbilityService {
   }
 
   async compiledFor(userId: string, now: Date = new Date()): Promise<CompiledAbility> {
-    // The version first: data read after it is at least as new, so a cache entry is never older
-    // than its key says.
-    const version = await this.versions.current(userId);
-    const key = AbilityService.cacheKey(userId, version);
-    const cached = await this.readCache(key, now);
-    if (cached) return cached;
-
-    const compiled = await this.compile(userId, version, now);
-    const untilMs = compiled.validUntil === null ? Number.POSITIVE_INFINITY : Date.parse(compiled.validUntil) - now.getTime();
-    const ttl = Math.min(CACHE_MAX_SECONDS, Math.floor(untilMs / 1000));
-    if (ttl >= 1) {
-      await this.redis.set(key, JSON.stringify(compiled), 'EX', ttl).catch((error: Error) => {
-        this.logger.warn({ err: error.message }, 'could not cache a compiled ability');
-      });
-    }
-    await this.versions.write([{ user_id: userId, version }]);
-    return compiled;
+    return (await this.held(userId, now)).compiled;
   }
 
   /** The evaluator of the user's ability, reading the clock on each check (grants expire by time). */
   async policyFor(userId: string, now: Date = new Date()): Promise<Policy> {
-    return createPolicy(await this.compiledFor(userId, now));
+    return (await this.held(userId, now)).policy;
+  }
+
+  private async held(userId: string, now: Date): Promise<Held> {
+    // The version first: data read after it is at least as new, so a cache entry is never older
+    // than its key says.
+    const version = await this.versions.current(userId);
+    const key = AbilityService.cacheKey(userId, version);
+    const held = this.local.get(key);
+    if (held && held.expiresAtMs > now.getTime()) return held;
+
+    let compiled = await this.readCache(key, now);
+    if (!compiled) {
+      compiled = await this.compile(userId, version, now);
+      const untilMs = compiled.validUntil === null ? Number.POSITIVE_INFINITY : Date.parse(compiled.validUntil) - now.getTime();
+      const ttl = Math.min(CACHE_MAX_SECONDS, Math.floor(untilMs / 1000));
+      if (ttl >= 1) {
+        await this.redis.set(key, JSON.stringify(compiled), 'EX', ttl).catch((error: Error) => {
+          this.logger.warn({ err: error.message }, 'could not cache a compiled ability');
+        });
+      }
+    }
+    // The mirror for the other services, repaired whenever this instance (re)builds the policy.
+    await this.versions.write([{ user_id: userId, version }]);
+    const validUntilMs = compiled.validUntil === null ? Number.POSITIVE_INFINITY : Date.parse(compiled.validUntil);
+    const entry: Held = { compiled, policy: createPolicy(compiled), expiresAtMs: Math.min(now.getTime() + LOCAL_TTL_MS, validUntilMs) };
+    this.local.set(key, entry);
+    return entry;
   }
 
   /**

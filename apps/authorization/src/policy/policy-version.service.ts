@@ -12,7 +12,8 @@ return 0`;
 /**
  * Per-user policy versions. Postgres (`policy_versions`, bumped by the `policy-version` projection
  * in the transaction of the change) is the truth; Redis `warden:policy-version:<userId>` is its
- * mirror for the other services, written after commit and repaired whenever an ability is read.
+ * mirror for the other services, written after commit and repaired whenever an instance builds a
+ * user's policy (a read of their ability or a decision; an instance holds a built policy 30 s at most).
  */
 @Injectable()
 export class PolicyVersionService {
@@ -53,7 +54,7 @@ export class PolicyVersionService {
     await this.write(rows);
   }
 
-  /** Best effort: a failed mirror is repaired at the next bump or ability read, and logged. */
+  /** Best effort: a failed mirror is repaired at the next bump or policy build, and logged. */
   async write(rows: ReadonlyArray<{ user_id: string; version: string | number }>): Promise<void> {
     try {
       for (const row of rows) await this.redis.eval(SET_IF_HIGHER, 1, PolicyVersionService.redisKey(row.user_id), String(row.version));
