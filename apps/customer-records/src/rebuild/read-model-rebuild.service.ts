@@ -9,7 +9,7 @@ import type {
 import { SubjectShreddedError, type FieldCipher, type SubjectKeys } from '@warden/crypto';
 import { LOG_START, quoteSchema, rowToEnvelope, type LogCheckpoint } from '@warden/event-store';
 import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
-import { writeCustomerMaskedForms, writeCustomerNames } from '../customer/projections/customer-read-model.projection';
+import { writeCustomersClearColumns, type CustomerClearColumns } from '../customer/projections/customer-read-model.projection';
 import { customerStreamId } from '../customer/customer.service';
 import type { ReadModelProjection } from './read-model.projections';
 
@@ -67,12 +67,6 @@ export class ReadModelRebuildError extends Error {
 
 type EventRowSql = Parameters<typeof rowToEnvelope>[0];
 type LogEvent = EventEnvelope & { transactionId: string };
-/** What the service writes beside the projection for one event (see `serviceWrites`). */
-type ServiceWrite = {
-  customerId: string;
-  names: { name?: string; company?: string };
-  masked: Partial<Record<SensitiveField, string | null>>;
-};
 
 const SENSITIVE_FIELDS = ['mobile', 'email', 'nationalId', 'address'] as const;
 type SensitiveField = (typeof SENSITIVE_FIELDS)[number];
@@ -354,20 +348,25 @@ export class ReadModelRebuilder {
     });
   }
 
-  /** Applies events in order: each projection that handles one, then what the service writes beside it. */
+  /**
+   * Applies events with each stream's in order: the first event of every stream, then the second…
+   * (a wave holds one event per stream, so its events are independent: the projections keep each
+   * row within one stream); within a wave, the events of one type go to each projection that
+   * handles them together (a run of registrations is one insert), then what the service writes
+   * beside them, with one statement.
+   */
   private async applyToShadow(manager: EntityManager, events: readonly LogEvent[]): Promise<void> {
     const material = await this.keysFor(manager, events);
     try {
-      for (const event of events) {
-        for (const { projection } of this.shadowProjections) {
-          if (projection.handles.includes(event.type)) await projection.apply([event], manager);
+      for (const wave of wavesOf(events)) {
+        for (const run of byType(wave)) {
+          for (const { projection } of this.shadowProjections) {
+            if (projection.handles.includes(run[0].type)) await projection.apply(run, manager);
+          }
+          const writes = run.flatMap((event) => this.serviceWrites(event, material) ?? []);
+          await writeCustomersClearColumns(manager, this.shadow, writes);
+          this.done += run.length;
         }
-        const write = this.serviceWrites(event, material);
-        if (write) {
-          await writeCustomerNames(manager, this.shadow, write.customerId, write.names);
-          await writeCustomerMaskedForms(manager, this.shadow, write.customerId, write.masked);
-        }
-        this.done += 1;
       }
     } finally {
       material.keys.release();
@@ -399,7 +398,7 @@ export class ReadModelRebuilder {
    * `CustomerService.register` / `update`): the name and company in clear (encrypted in v3
    * events), and the masked form of each sensitive field set. `null` when there is nothing.
    */
-  private serviceWrites(event: LogEvent, { keys, erased }: { keys: SubjectKeys; erased: Set<string> }): ServiceWrite | null {
+  private serviceWrites(event: LogEvent, { keys, erased }: { keys: SubjectKeys; erased: Set<string> }): CustomerClearColumns | null {
     const encrypted = encryptedOf(event);
     if (!encrypted) return null;
     const customerId = (event.data as { customerId: string }).customerId;
@@ -419,13 +418,13 @@ export class ReadModelRebuilder {
         );
       }
     };
-    const write: ServiceWrite = { customerId, names: {}, masked: {} };
+    const write: CustomerClearColumns = { customerId, names: {}, clear: {} };
     if (encrypted.name) write.names.name = decrypt('name', encrypted.name.ciphertext);
     if (encrypted.company) write.names.company = decrypt('company', encrypted.company.ciphertext);
     for (const field of SENSITIVE_FIELDS) {
       const value = encrypted[field];
       if (value === undefined) continue;
-      write.masked[field] = value === null ? null : decrypt(field, value.ciphertext);
+      write.clear[field] = value === null ? null : decrypt(field, value.ciphertext);
     }
     return write;
   }
@@ -439,6 +438,29 @@ export class ReadModelRebuilder {
       eventsPerSecond: seconds > 0 ? this.done / seconds : 0,
     });
   }
+}
+
+/** `events` in waves: the k-th wave holds the k-th event of every stream that has one, in log order. */
+function wavesOf<E extends { streamId: string }>(events: readonly E[]): E[][] {
+  const seen = new Map<string, number>();
+  const waves: E[][] = [];
+  for (const event of events) {
+    const k = seen.get(event.streamId) ?? 0;
+    seen.set(event.streamId, k + 1);
+    (waves[k] ??= []).push(event);
+  }
+  return waves;
+}
+
+/** `events` grouped by type, each group in the order of its first event, events in their order. */
+function byType<E extends { type: string }>(events: readonly E[]): E[][] {
+  const groups = new Map<string, E[]>();
+  for (const event of events) {
+    const group = groups.get(event.type);
+    if (group) group.push(event);
+    else groups.set(event.type, [event]);
+  }
+  return [...groups.values()];
 }
 
 /** `events` in up to `parts` groups, each stream's events in one group and in their order. */

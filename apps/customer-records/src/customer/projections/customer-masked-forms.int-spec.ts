@@ -17,6 +17,7 @@ import {
   customerReadModelMigrations,
   customerReadModelProjection,
   writeCustomerMaskedForms,
+  writeCustomersClearColumns,
 } from './customer-read-model.projection';
 
 const OWNER = 'u-masked-owner';
@@ -134,6 +135,32 @@ describe('masked forms in the customers read model', () => {
     const levelsOf = rowLevelsMemo(() => ({ ...maskedLevels }));
     const keys = await queries.keysForPage([row], levelsOf);
     expect(queries.viewWith(row, maskedLevels, keys).mobile).toBe(maskSensitive.mobile(changed));
+  });
+
+  it('writes many customers\' names and masked forms in one statement: a value sets, null clears, an absent field is left as it is', async () => {
+    const [a, b] = [await register(), await register()];
+    await dataSource.transaction((manager) =>
+      writeCustomersClearColumns(manager, schema, [
+        { customerId: a, names: { name: 'Ada Lovelace', company: 'Analytical Engines' }, clear: { mobile: '13800138000', email: null } },
+        { customerId: b, names: { company: null }, clear: { address: 'Beijing, Chaoyang Rd 88' } },
+      ]),
+    );
+    expect(await rowOf(a)).toMatchObject({
+      name: 'Ada Lovelace',
+      company: 'Analytical Engines',
+      mobile_masked: maskSensitive.mobile('13800138000'),
+      email_masked: null,
+      national_id_masked: maskSensitive.nationalId(nationalId),
+      address_masked: null,
+    });
+    expect(await rowOf(b)).toMatchObject({
+      name: 'Grace Hopper',
+      company: null,
+      mobile_masked: maskSensitive.mobile(mobile),
+      email_masked: maskSensitive.email(email),
+      national_id_masked: maskSensitive.nationalId(nationalId),
+      address_masked: maskSensitive.address('Beijing, Chaoyang Rd 88'),
+    });
   });
 
   it('clears every masked form with the row when the customer is erased', async () => {

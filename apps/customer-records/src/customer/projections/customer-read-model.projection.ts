@@ -277,34 +277,67 @@ export async function writeCustomerMaskedForms(
 }
 
 /**
- * `writeCustomerNames` and `writeCustomerMaskedForms` for many customers the projection has just
- * inserted (a bulk import's group), with one statement: an absent sensitive field's masked form
- * stays NULL.
+ * What the service writes beside the projection for one customer: the name and company in clear,
+ * and the plaintext of the sensitive fields just set, whose masked forms are stored. `undefined`
+ * leaves a column as it is; `null` stores NULL.
+ */
+export type CustomerClearColumns = {
+  customerId: string;
+  names: { name?: string; company?: string | null };
+  clear: Partial<Record<keyof SensitiveInput, string | null>>;
+};
+
+/**
+ * `writeCustomerNames` and `writeCustomerMaskedForms` for many distinct customers, with one
+ * statement (a rebuild's run of events of different customers).
+ */
+export async function writeCustomersClearColumns(manager: EntityManager, schema: string, customers: readonly CustomerClearColumns[]): Promise<void> {
+  if (customers.length === 0) return;
+  const fields = Object.keys(MASKED_FORM_COLUMNS) as Array<keyof SensitiveInput>;
+  const columns: Array<{ column: string; value: (c: CustomerClearColumns) => string | null | undefined }> = [
+    { column: 'name', value: (c) => c.names.name },
+    { column: 'company', value: (c) => c.names.company },
+    ...fields.map((field) => ({
+      column: MASKED_FORM_COLUMNS[field],
+      value: (c: CustomerClearColumns) => {
+        const clear = c.clear[field];
+        return clear === undefined || clear === null ? clear : maskSensitive[field](clear);
+      },
+    })),
+  ];
+  const params: unknown[] = [customers.map((c) => c.customerId)];
+  const sets: string[] = [];
+  const source: string[] = ['$1::uuid[]'];
+  const names: string[] = ['id'];
+  columns.forEach(({ column, value }, i) => {
+    const values = customers.map(value);
+    params.push(values.map((v) => v ?? null), values.map((v) => v !== undefined));
+    source.push(`$${params.length - 1}::text[]`, `$${params.length}::boolean[]`);
+    names.push(`v${i}`, `set${i}`);
+    sets.push(`${column} = CASE WHEN r.set${i} THEN r.v${i} ELSE c.${column} END`);
+  });
+  await manager.query(
+    `UPDATE ${quoteSchema(schema)}.customers AS c SET ${sets.join(', ')}
+     FROM unnest(${source.join(', ')}) AS r(${names.join(', ')})
+     WHERE c.id = r.id`,
+    params,
+  );
+}
+
+/**
+ * `writeCustomersClearColumns` for customers the projection has just inserted (a bulk import's
+ * group): every column written, an absent sensitive field's masked form NULL.
  */
 export async function writeRegisteredClearColumns(
   manager: EntityManager,
   schema: string,
   customers: ReadonlyArray<{ customerId: string; names: { name: string; company: string | null }; clear: SensitiveInput }>,
 ): Promise<void> {
-  if (customers.length === 0) return;
-  const masked = (field: keyof SensitiveInput) =>
-    customers.map(({ clear }) => (clear[field] === undefined ? null : maskSensitive[field](clear[field] as string)));
-  await manager.query(
-    `UPDATE ${quoteSchema(schema)}.customers AS c
-     SET name = r.name, company = r.company, ${MASKED_FORM_COLUMNS.mobile} = r.mobile, ${MASKED_FORM_COLUMNS.email} = r.email,
-       ${MASKED_FORM_COLUMNS.nationalId} = r.national_id, ${MASKED_FORM_COLUMNS.address} = r.address
-     FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
-       AS r(id, name, company, mobile, email, national_id, address)
-     WHERE c.id = r.id`,
-    [
-      customers.map((c) => c.customerId),
-      customers.map((c) => c.names.name),
-      customers.map((c) => c.names.company),
-      masked('mobile'),
-      masked('email'),
-      masked('nationalId'),
-      masked('address'),
-    ],
+  const fields = Object.keys(MASKED_FORM_COLUMNS) as Array<keyof SensitiveInput>;
+  await writeCustomersClearColumns(
+    manager,
+    schema,
+    customers.map(({ customerId, names, clear }) => ({ customerId, names, clear: Object.fromEntries(fields.map((f) => [f, clear[f] ?? null])) })),
   );
 }
 
