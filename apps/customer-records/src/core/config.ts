@@ -21,16 +21,21 @@ export const customerRecordsConfigSchema = baseConfigSchema.extend({
   WARDEN_KEKS: z
     .string({ message: 'is required (keyring "1:<base64 of 32 random bytes>")' })
     .superRefine(validKey((value) => StaticKeyProvider.fromKeyring(value))),
-  /**
-   * Base64 of 32 random bytes: the HMAC key of the blind indexes (mobile, email, national ID).
-   * Required in every environment: nothing is derived when it is unset, since changing it means
-   * re-indexing every customer.
-   */
   /** The authorization service, which serves each caller's compiled ability (`/v1/users/:id/ability`). */
   AUTHORIZATION_URL: z
     .url({ protocol: /^https?$/, message: 'must be an http(s):// URL' })
     .transform((url) => url.replace(/\/+$/, ''))
     .default('http://127.0.0.1:3001'),
+  /**
+   * How often each instance looks for running imports no process holds (one whose process died, or
+   * that an error interrupted) and resumes them (ms).
+   */
+  CUSTOMER_RECORDS_IMPORT_SWEEP_MS: z.coerce.number().int().min(100).max(3_600_000).default(15_000),
+  /**
+   * Base64 of 32 random bytes: the HMAC key of the blind indexes (mobile, email, national ID).
+   * Required in every environment: nothing is derived when it is unset, since changing it means
+   * re-indexing every customer.
+   */
   CUSTOMER_RECORDS_BLIND_INDEX_KEY: z
     .string({ message: 'is required (base64 of 32 random bytes, the blind index key)' })
     .superRefine(validKey((value) => BlindIndexer.fromBase64(value))),

@@ -14,6 +14,7 @@ import {
 import type { DataSource } from 'typeorm';
 import { AbilityStub } from '../test/ability-stub';
 import type { ImportProgress } from './customer-import.dto';
+import { IMPORT_BATCH_SIZE } from './customer-import.service';
 
 const ROWS = 1500;
 const BAD = { 150: 'email', 700: 'classification', 1400: 'email' } as const;
@@ -59,6 +60,7 @@ describe('customer-records: an import interrupted by a crash resumes after the r
       AUTHORIZATION_URL: stub.url,
       WARDEN_KEKS: `1:${randomBytes(32).toString('base64')}`,
       CUSTOMER_RECORDS_BLIND_INDEX_KEY: randomBytes(32).toString('base64'),
+      CUSTOMER_RECORDS_IMPORT_SWEEP_MS: '500',
     };
     app = await launch();
     db = await connectTestSchema(schema, 'e2e-import-resume');
@@ -140,5 +142,79 @@ describe('customer-records: an import interrupted by a crash resumes after the r
       [importId],
     );
     expect(stored).toEqual({ spool: null, requester: null, chunks: 0, keys: 0 });
+  });
+
+  describe('an error that is not the file', () => {
+    // More than one batch, so that a refusal comes with rows still to read.
+    const rows = IMPORT_BATCH_SIZE + 50;
+    const post = async (marker: string): Promise<string> => {
+      const lines = ['name,tags,classification,teamId,mobile'];
+      for (let row = 1; row <= rows; row += 1) lines.push(`${marker} Customer ${row},${marker},internal,${team},139${String(row).padStart(8, '0')}`);
+      const res = await fetch(`${(app as LaunchedApp).url}/v1/customers/import`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv' },
+        body: `${lines.join('\n')}\n`,
+      });
+      expect(res.status).toBe(202);
+      return ((await res.json()) as { importId: string }).importId;
+    };
+    const finished = (importId: string) =>
+      expectEventually(
+        async () => {
+          const current = await progressOf(importId);
+          if (current.status === 'running') throw new Error(`still running: ${current.rowsDone} done`);
+          return current;
+        },
+        { timeoutMs: 60_000, intervalMs: 200 },
+      );
+    const customersTagged = async (marker: string): Promise<number> =>
+      (await db.query(`SELECT count(*)::int AS n FROM "${schema}".customers WHERE $1 = ANY(tags)`, [marker]))[0].n;
+
+    // Saving an import's progress fails for the next `refuse(n)` attempts: the rows are registered,
+    // then the database refuses the statement that records them (as it would while failing over).
+    // The count is a sequence, which the refusal's rollback does not undo.
+    const refuse = async (n: number) => {
+      await db.query(`SELECT setval('"${schema}".fault_seq', 1, false)`);
+      await db.query(`UPDATE "${schema}".faults SET refusals = $1`, [n]);
+    };
+    beforeAll(async () => {
+      await db.query(`CREATE SEQUENCE "${schema}".fault_seq`);
+      await db.query(`CREATE TABLE "${schema}".faults (refusals bigint NOT NULL)`);
+      await db.query(`INSERT INTO "${schema}".faults VALUES (0)`);
+      await db.query(`
+        CREATE FUNCTION "${schema}".refuse_progress() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          IF NEW.rows_done > OLD.rows_done AND nextval('"${schema}".fault_seq') <= (SELECT refusals FROM "${schema}".faults) THEN
+            RAISE EXCEPTION 'injected fault: progress refused';
+          END IF;
+          RETURN NEW;
+        END $$`);
+      await db.query(
+        `CREATE TRIGGER refuse_progress BEFORE UPDATE ON "${schema}".customer_imports FOR EACH ROW EXECUTE FUNCTION "${schema}".refuse_progress()`,
+      );
+    });
+
+    it('is interrupted, not failed: a sweep resumes it and every row is registered once', async () => {
+      await refuse(2);
+      const marker = `int${randomUUID().slice(0, 8)}`;
+      const importId = await post(marker);
+      const progress = await finished(importId);
+      expect(progress).toMatchObject({ status: 'completed', rowsTotal: rows, rowsDone: rows, rowsFailed: 0, errors: [] });
+      expect(await customersTagged(marker)).toBe(rows);
+    });
+
+    it(`fails the import, saying so, once it keeps being interrupted at the same row`, async () => {
+      await refuse(1_000_000);
+      const marker = `perm${randomUUID().slice(0, 8)}`;
+      const importId = await post(marker);
+      const progress = await finished(importId);
+      await refuse(0);
+      expect(progress).toMatchObject({ status: 'failed', rowsDone: 0 });
+      expect(progress.errors).toEqual([expect.objectContaining({ row: 1, field: 'file', message: expect.stringContaining('internal error interrupted the import 5 times') })]);
+      expect(progress.errors[0].message).not.toContain('could not be read');
+      // The first batch's rows were registered before each refusal, once each (a resumed run knows
+      // them by their causation ids); the rows after it were never read.
+      expect(await customersTagged(marker)).toBe(IMPORT_BATCH_SIZE);
+    });
   });
 });

@@ -3,7 +3,7 @@ import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnAppl
 import { WardenError } from '@warden/contracts';
 import { FieldCipher } from '@warden/crypto';
 import { EventStore, quoteSchema, type CommandMetadata } from '@warden/event-store';
-import { REDIS } from '@warden/platform';
+import { CONFIG, REDIS } from '@warden/platform';
 import type { Policy } from '@warden/security';
 import { stringify } from 'csv-stringify';
 import type Redis from 'ioredis';
@@ -11,6 +11,7 @@ import { DataSource, type QueryRunner } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import { registerCustomerBody, type RegisterCustomerBody } from '../customer/customer.dto';
 import { CustomerService } from '../customer/customer.service';
+import type { CustomerRecordsConfig } from '../core/config';
 import {
   type ImportFormat,
   type ImportProgress,
@@ -20,7 +21,7 @@ import {
 import { CustomerImportError, CustomerImportErrorCode } from './customer-import.exception';
 import { csvRows, fileProblem, ndjsonRows, type ImportRow } from './import-rows.util';
 import { currentPolicyVersion, customerAbilitySnapshot, resumePolicy, type ImportRequester } from './import-requester.util';
-import { storedUpload, type ImportSpool, type SpoolSecrets } from './import-spool.util';
+import { SpoolReadError, storedUpload, type ImportSpool, type SpoolSecrets } from './import-spool.util';
 
 /** Rows validated and registered together; progress is saved after each batch. */
 export const IMPORT_BATCH_SIZE = 200;
@@ -30,13 +31,17 @@ const IMPORT_GROUP_SIZE = 25;
 const IMPORT_CONCURRENCY = 4;
 /** Errors returned by the progress endpoint (the CSV report has them all). */
 const PROGRESS_ERRORS = 1000;
-/** How often each instance looks for imports that no running process holds (ms). */
-const IMPORT_SWEEP_MS = 15_000;
 /** The key-store field of the key that decrypts an import's stored upload (the subject is the import). */
 const SPOOL_KEY_FIELD = 'import-spool';
 
 /** The causation id of the registration of one row: how a resumed import knows the row is done. */
 const rowCause = (importId: string, row: number): string => `import:${importId}:${row}`;
+
+/**
+ * Times in a row an instance sees an import interrupted by an error at the same row before it
+ * fails the import (a fault that does not pass, rather than a database that was away a moment).
+ */
+const IMPORT_MAX_INTERRUPTIONS = 5;
 
 /** The process is stopping: the import is left running, for the next start (or another instance) to resume. */
 class ImportStopped extends Error {}
@@ -67,16 +72,23 @@ type StoredSpool = { key: string; iv: string; tag: string };
  *
  * An acknowledged import survives the process: whichever instance holds its advisory lock
  * processes it; when that process dies (or stops), the next instance to start or to sweep (every
- * 15 s) takes the lock and resumes after the last saved batch. Rows of the interrupted batch that
+ * `CUSTOMER_RECORDS_IMPORT_SWEEP_MS`, 15 s) takes the lock and resumes after the last saved batch. Rows of the interrupted batch that
  * were registered are recognised by their registration's causation id (`import:<id>:<row>`), so
  * no row is registered twice and the report is the one an uninterrupted import gives. The import
  * resumes as its requester, with the rights they had unless those changed since (then with their
  * current rights if cached, else the import fails, naming the rows left).
+ *
+ * Only a file that cannot be read on (bad quoting, not UTF-8, altered) fails an import for its
+ * content. Any other error (the database away, a statement refused) interrupts it: the lock is let
+ * go and a sweep resumes it from its last saved batch, unless it was interrupted at the same row
+ * `IMPORT_MAX_INTERRUPTIONS` times in a row, which fails it saying so.
  */
 @Injectable()
 export class CustomerImportService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(CustomerImportService.name);
   private readonly running = new Map<string, Promise<void>>();
+  /** Imports this instance saw interrupted by an error: at which row, how many times in a row. */
+  private readonly interruptions = new Map<string, { rowsRead: number; count: number }>();
   private stopping = false;
   private sweeping = false;
   private sweepTimer: NodeJS.Timeout | null = null;
@@ -87,11 +99,12 @@ export class CustomerImportService implements OnApplicationBootstrap, BeforeAppl
     private readonly customers: CustomerService,
     private readonly cipher: FieldCipher,
     @Inject(REDIS) private readonly redis: Redis,
+    @Inject(CONFIG) private readonly config: CustomerRecordsConfig,
   ) {}
 
   onApplicationBootstrap(): void {
     void this.sweep();
-    this.sweepTimer = setInterval(() => void this.sweep(), IMPORT_SWEEP_MS);
+    this.sweepTimer = setInterval(() => void this.sweep(), this.config.CUSTOMER_RECORDS_IMPORT_SWEEP_MS);
     this.sweepTimer.unref();
   }
 
@@ -206,12 +219,42 @@ export class CustomerImportService implements OnApplicationBootstrap, BeforeAppl
 
   private launch(run: ImportRun): void {
     const task = this.process(run)
-      .catch((error: unknown) => this.logger.error({ importId: run.importId, err: (error as Error).name }, 'import failed'))
+      .then(() => void this.interruptions.delete(run.importId))
+      .catch((error: unknown) => this.interrupted(run.importId, error))
       .finally(async () => {
         this.running.delete(run.importId);
         await this.unlock(run.importId, run.lock);
       });
     this.running.set(run.importId, task);
+  }
+
+  /**
+   * An error stopped the import (not its file): it stays running, for a sweep to resume, unless it
+   * keeps stopping at the same row.
+   */
+  private async interrupted(importId: string, error: unknown): Promise<void> {
+    const err = { name: (error as Error).name, code: (error as { code?: unknown }).code };
+    try {
+      const [row]: Array<{ rows_read: number; status: ImportStatus }> = await this.dataSource.query(
+        `SELECT rows_read, status FROM ${this.s}.customer_imports WHERE id = $1`,
+        [importId],
+      );
+      if (!row || row.status !== 'running') return;
+      const previous = this.interruptions.get(importId);
+      const count = previous?.rowsRead === row.rows_read ? previous.count + 1 : 1;
+      if (count < IMPORT_MAX_INTERRUPTIONS) {
+        this.interruptions.set(importId, { rowsRead: row.rows_read, count });
+        this.logger.warn({ importId, err, rowsRead: row.rows_read, count }, 'import interrupted by an error; a sweep resumes it');
+        return;
+      }
+      this.interruptions.delete(importId);
+      this.logger.error({ importId, err, rowsRead: row.rows_read }, 'import failed: interrupted at the same row too many times');
+      const message = `an internal error interrupted the import ${count} times at this row (see the service log)`;
+      await this.saveBatch(importId, 0, [{ row: row.rows_read + 1, field: 'file', message }], row.rows_read);
+      await this.finish(importId, 'failed');
+    } catch (again) {
+      this.logger.warn({ importId, err, then: (again as Error).name }, 'import interrupted by an error; a sweep resumes it');
+    }
   }
 
   /** Takes over every running import that no process holds (its process died or stopped). */
@@ -286,26 +329,30 @@ export class CustomerImportService implements OnApplicationBootstrap, BeforeAppl
     // Rows of the interrupted batch whose registration was committed before the process stopped.
     const registered = run.resumed ? await this.registeredRows(importId, run.rowsRead) : new Set<number>();
     const source = storedUpload(this.dataSource.manager, this.chunks, importId, run.secrets);
+    const rows = (run.format === 'csv' ? csvRows(source) : ndjsonRows(source))[Symbol.asyncIterator]();
     try {
-      try {
-        const rows = run.format === 'csv' ? csvRows(source) : ndjsonRows(source);
-        for await (const row of rows) {
-          if (row.row <= run.rowsRead) continue;
-          lastRow = row.row;
-          batch.push(row);
-          if (batch.length >= IMPORT_BATCH_SIZE) {
-            await this.importBatch(run, batch, registered);
-            batch = [];
-          }
+      for (;;) {
+        let next: IteratorResult<ImportRow>;
+        try {
+          next = await rows.next();
+        } catch (error) {
+          if (error instanceof SpoolReadError) throw error;
+          // The file itself could not be read on (bad quoting, not UTF-8, altered): the rows read
+          // are imported; the import is failed with the reason, at the row after the last one read.
+          await this.importBatch(run, batch, registered);
+          await this.saveBatch(importId, 0, [{ row: lastRow + 1, field: 'file', message: `the file could not be read on: ${fileProblem(error)}` }], lastRow);
+          await this.finish(importId, 'failed');
+          return;
         }
-      } catch (error) {
-        if (error instanceof ImportStopped) throw error;
-        // The file itself could not be read on (bad quoting, not UTF-8, altered): the rows read
-        // are imported; the import is failed with the reason, at the row after the last one read.
-        await this.importBatch(run, batch, registered);
-        await this.saveBatch(importId, 0, [{ row: lastRow + 1, field: 'file', message: `the file could not be read on: ${fileProblem(error)}` }], lastRow);
-        await this.finish(importId, 'failed');
-        return;
+        if (next.done) break;
+        const row = next.value;
+        if (row.row <= run.rowsRead) continue;
+        lastRow = row.row;
+        batch.push(row);
+        if (batch.length >= IMPORT_BATCH_SIZE) {
+          await this.importBatch(run, batch, registered);
+          batch = [];
+        }
       }
       await this.importBatch(run, batch, registered);
       await this.finish(importId, 'completed');
@@ -317,6 +364,7 @@ export class CustomerImportService implements OnApplicationBootstrap, BeforeAppl
       throw error;
     } finally {
       source.destroy();
+      await rows.return?.(undefined).catch(() => undefined);
     }
   }
 

@@ -86,11 +86,21 @@ export class ImportSpool {
   }
 }
 
+/** A stored upload's chunk could not be read from the database: the import is interrupted, its file is not at fault. */
+export class SpoolReadError extends Error {
+  override readonly name = 'SpoolReadError';
+}
+
 /** The clear upload of a stored spool: its chunks read one at a time, decrypted as a stream. */
 export function storedUpload(manager: EntityManager, table: string, importId: string, secrets: SpoolSecrets): Readable {
   async function* chunks(): AsyncGenerator<Buffer> {
     for (let seq = 1; ; seq += 1) {
-      const rows: Array<{ data: Buffer }> = await manager.query(`SELECT data FROM ${table} WHERE import_id = $1 AND seq = $2`, [importId, seq]);
+      let rows: Array<{ data: Buffer }>;
+      try {
+        rows = await manager.query(`SELECT data FROM ${table} WHERE import_id = $1 AND seq = $2`, [importId, seq]);
+      } catch (error) {
+        throw new SpoolReadError(`chunk ${seq} of the stored upload could not be read`, { cause: error });
+      }
       if (rows.length === 0) return;
       yield rows[0].data;
     }
