@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { eventRegistry, SERVICES, Topics } from '@warden/contracts';
 import { EventStore, quoteSchema } from '@warden/event-store';
-import { createIdempotentProducer, ensureTopics, EventConsumer, type BatchContext, type BatchItem } from '@warden/messaging';
+import { connectProducer, EventConsumer, type BatchContext, type BatchItem } from '@warden/messaging';
 import { CONFIG, KAFKA, Metrics, REDIS } from '@warden/platform';
 import type Redis from 'ioredis';
 import type { Kafka, Producer } from 'kafkajs';
@@ -88,9 +88,8 @@ export class DetectionConsumer implements OnApplicationBootstrap, BeforeApplicat
   private readonly detector: Detector;
   private readonly s: string;
   /** Sends the logins' OCSF Authentication records (`ocsfTopic`); connected before the consumer starts. */
-  private readonly producer: Producer;
+  private producer: Producer | null = null;
   private readonly ocsfTopic: string;
-  private producerConnected = false;
   /**
    * Seconds per phase of a batch (`detect`: Redis and rules, before the transaction; `evidence`;
    * `alerts`; `batch`: the handler whole, in the transaction).
@@ -109,7 +108,6 @@ export class DetectionConsumer implements OnApplicationBootstrap, BeforeApplicat
     private readonly alerts: AlertService,
   ) {
     this.s = quoteSchema(store.schema);
-    this.producer = createIdempotentProducer(kafka);
     this.ocsfTopic = `${config.KAFKA_TOPIC_PREFIX}${Topics.alertsOcsf}`;
     this.phase = new Histogram({
       name: 'warden_detection_batch_phase_seconds',
@@ -157,17 +155,7 @@ export class DetectionConsumer implements OnApplicationBootstrap, BeforeApplicat
     while (!this.stopping) {
       const consumer = this.newConsumer();
       try {
-        if (!this.producerConnected) {
-          const admin = this.kafka.admin();
-          await admin.connect();
-          try {
-            await ensureTopics(admin, [this.ocsfTopic]);
-          } finally {
-            await admin.disconnect();
-          }
-          await this.producer.connect();
-          this.producerConnected = true;
-        }
+        this.producer ??= await connectProducer(this.kafka, [this.ocsfTopic]);
         this.consumer = consumer;
         await consumer.start();
         return;
@@ -184,7 +172,7 @@ export class DetectionConsumer implements OnApplicationBootstrap, BeforeApplicat
     this.stopping = true;
     await this.starting;
     await this.consumer?.stop();
-    await this.producer.disconnect().catch(() => undefined);
+    await this.producer?.disconnect().catch(() => undefined);
   }
 
   /**
@@ -195,7 +183,7 @@ export class DetectionConsumer implements OnApplicationBootstrap, BeforeApplicat
   private async prepareBatch(items: readonly BatchItem[]): Promise<PreparedBatch> {
     const started = performance.now();
     const messages = authenticationMessages(items.map((item) => item.event));
-    const sent = messages.length ? this.producer.send({ topic: this.ocsfTopic, acks: -1, messages }) : null;
+    const sent = messages.length ? (this.producer as Producer).send({ topic: this.ocsfTopic, acks: -1, messages }) : null;
     const settings = await this.settings.current();
     const signals = items.map((item) => signalOf(item.event, this.geo.locate));
     const [findings] = await Promise.all([this.detectAll(signals, settings), sent]);

@@ -1,5 +1,5 @@
 import { ContractViolation, Topics, type DecodeOptions, type EventEnvelope, type EventRegistry } from '@warden/contracts';
-import { createIdempotentProducer, ensureTopics, type ConsumerOutcome, type KafkaLogger } from '@warden/messaging';
+import { connectProducer, type ConsumerOutcome, type KafkaLogger } from '@warden/messaging';
 import type { Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import type { DataSource } from 'typeorm';
 import type { IndexOutcome, TrailIndexer, TrailItem } from './trail-indexer';
@@ -68,15 +68,7 @@ export class TrailBatchConsumer {
   }
 
   async start(): Promise<void> {
-    const admin = this.options.kafka.admin();
-    await admin.connect();
-    try {
-      await ensureTopics(admin, [...this.options.topics, ...this.options.topics.map(Topics.deadLetter)]);
-    } finally {
-      await admin.disconnect();
-    }
-    this.dlqProducer = createIdempotentProducer(this.options.kafka);
-    await this.dlqProducer.connect();
+    this.dlqProducer = await connectProducer(this.options.kafka, [...this.options.topics, ...this.options.topics.map(Topics.deadLetter)]);
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: [...this.options.topics], fromBeginning: true });
     this.running = true;

@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { Topics, type CommandEnvelope, type TransferCustomersCommand } from '@warden/contracts';
 import { EventStore, quoteSchema, type CommandMetadata } from '@warden/event-store';
-import { createIdempotentProducer, ensureTopics } from '@warden/messaging';
+import { connectProducer } from '@warden/messaging';
 import { CONFIG, KAFKA, NotFoundError, createBreaker } from '@warden/platform';
 import type { Kafka, Producer } from 'kafkajs';
 import { DataSource } from 'typeorm';
@@ -86,18 +86,7 @@ export class TransferService implements OnModuleDestroy {
   }
 
   private async produce(command: CommandEnvelope<TransferCustomersCommand>): Promise<void> {
-    if (!this.producer) {
-      const admin = this.kafka.admin();
-      await admin.connect();
-      try {
-        await ensureTopics(admin, [this.topic]);
-      } finally {
-        await admin.disconnect();
-      }
-      const producer = createIdempotentProducer(this.kafka);
-      await producer.connect();
-      this.producer = producer;
-    }
+    this.producer ??= await connectProducer(this.kafka, [this.topic]);
     await this.producer.send({
       topic: this.topic,
       acks: -1,

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { cancelUserExportsCommand, commandEnvelopeSchema, describeIssues, systemActor, Topics } from '@warden/contracts';
 import { appendCommandAnswer, EventStore, quoteSchema } from '@warden/event-store';
-import { createIdempotentProducer, ensureTopics } from '@warden/messaging';
+import { connectProducer } from '@warden/messaging';
 import { CONFIG, KAFKA } from '@warden/platform';
 import type { Consumer, EachMessagePayload, Kafka, Producer } from 'kafkajs';
 import { DataSource } from 'typeorm';
@@ -81,15 +81,7 @@ export class ExportCommandConsumer implements OnApplicationBootstrap, OnApplicat
   }
 
   private async start(): Promise<void> {
-    const admin = this.kafka.admin();
-    await admin.connect();
-    try {
-      await ensureTopics(admin, [this.topic, Topics.deadLetter(this.topic)]);
-    } finally {
-      await admin.disconnect();
-    }
-    this.producer = createIdempotentProducer(this.kafka);
-    await this.producer.connect();
+    this.producer = await connectProducer(this.kafka, [this.topic, Topics.deadLetter(this.topic)]);
     this.consumer = this.kafka.consumer({ groupId: `${this.config.KAFKA_TOPIC_PREFIX}exports.commands`, allowAutoTopicCreation: false });
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: [this.topic], fromBeginning: true });

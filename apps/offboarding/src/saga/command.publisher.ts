@@ -1,5 +1,5 @@
 import { commandEnvelopeSchema, commandSchemas, commandTargets, systemActor, Topics, type CommandType } from '@warden/contracts';
-import { createIdempotentProducer, ensureTopics } from '@warden/messaging';
+import { connectProducer } from '@warden/messaging';
 import type { Kafka, Producer } from 'kafkajs';
 import { v5 as uuidv5 } from 'uuid';
 
@@ -59,15 +59,7 @@ export class CommandPublisher {
   private connected(): Promise<Producer> {
     if (this.producer) return Promise.resolve(this.producer);
     this.connecting ??= (async () => {
-      const admin = this.kafka.admin();
-      await admin.connect();
-      try {
-        await ensureTopics(admin, [...new Set((Object.keys(commandTargets) as CommandType[]).map((type) => this.topicOf(type)))]);
-      } finally {
-        await admin.disconnect();
-      }
-      const producer = createIdempotentProducer(this.kafka);
-      await producer.connect();
+      const producer = await connectProducer(this.kafka, [...new Set((Object.keys(commandTargets) as CommandType[]).map((type) => this.topicOf(type)))]);
       this.producer = producer;
       return producer;
     })().finally(() => {

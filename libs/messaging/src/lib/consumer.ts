@@ -2,7 +2,7 @@ import { ContractViolation, type DecodeOptions, type EventEnvelope, type EventRe
 import { quoteSchema } from '@warden/event-store';
 import type { Admin, Consumer, EachBatchPayload, EachMessagePayload, IHeaders, Kafka, KafkaMessage, Message, Producer } from 'kafkajs';
 import type { DataSource, EntityManager } from 'typeorm';
-import { createIdempotentProducer, ensureTopics, type KafkaLogger } from './kafka';
+import { createIdempotentProducer, ensureTopics, withAdmin, type KafkaLogger } from './kafka';
 
 export type HandlerContext = {
   /** The transaction the inbox record is written in: write the handler's effect through it. */
@@ -159,14 +159,10 @@ export class EventConsumer<P = undefined> {
   }
 
   async start(): Promise<void> {
-    const admin = this.options.kafka.admin();
-    await admin.connect();
-    try {
+    await withAdmin(this.options.kafka, async (admin) => {
       await ensureTopics(admin, [...this.options.topics, ...this.options.topics.map(Topics.deadLetter)]);
       await this.reconcilePositions(admin);
-    } finally {
-      await admin.disconnect();
-    }
+    });
     // `stop()` may come while this start is still under way (a service shutting down as it boots):
     // after each step, a stopped consumer undoes what it connected and never joins the group.
     if (this.stopped) return;

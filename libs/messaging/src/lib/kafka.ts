@@ -46,6 +46,25 @@ export function createIdempotentProducer(kafka: Kafka): Producer {
   });
 }
 
+/** Runs `use` with an admin client connected for it, disconnected after. */
+export async function withAdmin<T>(kafka: Kafka, use: (admin: Admin) => Promise<T>): Promise<T> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    return await use(admin);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Makes sure `topics` exist, then connects an idempotent producer (`createIdempotentProducer`) to send to them. */
+export async function connectProducer(kafka: Kafka, topics: ReadonlyArray<string | ITopicConfig>): Promise<Producer> {
+  await withAdmin(kafka, (admin) => ensureTopics(admin, topics));
+  const producer = createIdempotentProducer(kafka);
+  await producer.connect();
+  return producer;
+}
+
 /** Broker answers that mean "the new topic is not ready on this broker yet", not "it failed". */
 const NOT_READY_YET = new Set(['UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILABLE']);
 

@@ -1,4 +1,4 @@
-import { createIdempotentProducer, createKafka, ensureTopics } from '@warden/messaging';
+import { createIdempotentProducer, createKafka, ensureTopics, withAdmin } from '@warden/messaging';
 import type { Kafka, KafkaMessage, Producer } from 'kafkajs';
 import { testEnv, uniqueName } from './env';
 
@@ -57,13 +57,7 @@ export async function readTopic(
 
 /** Creates topics (as the services do: retention unlimited, 3 partitions). */
 export async function createTopics(kafka: Kafka, topics: string[]): Promise<void> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    await ensureTopics(admin, topics);
-  } finally {
-    await admin.disconnect();
-  }
+  await withAdmin(kafka, (admin) => ensureTopics(admin, topics));
 }
 
 /** The producer the services use (idempotent, acks=all). */

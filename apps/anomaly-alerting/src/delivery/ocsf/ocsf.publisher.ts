@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { Topics } from '@warden/contracts';
 import { EventStore, quoteSchema } from '@warden/event-store';
-import { createIdempotentProducer, ensureTopics } from '@warden/messaging';
+import { connectProducer } from '@warden/messaging';
 import { CONFIG, KAFKA } from '@warden/platform';
 import type { Kafka, Producer } from 'kafkajs';
 import { DataSource } from 'typeorm';
@@ -21,7 +21,7 @@ const IDLE_MS = 100;
 @Injectable()
 export class OcsfPublisher implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('OcsfPublisher');
-  private readonly producer: Producer;
+  private producer: Producer | null = null;
   private readonly topic: string;
   private running = false;
   private loop: Promise<void> | null = null;
@@ -32,7 +32,6 @@ export class OcsfPublisher implements OnApplicationBootstrap, BeforeApplicationS
     private readonly dataSource: DataSource,
     private readonly store: EventStore,
   ) {
-    this.producer = createIdempotentProducer(kafka);
     this.topic = `${config.KAFKA_TOPIC_PREFIX}${Topics.alertsOcsf}`;
   }
 
@@ -44,32 +43,21 @@ export class OcsfPublisher implements OnApplicationBootstrap, BeforeApplicationS
   async beforeApplicationShutdown(): Promise<void> {
     this.running = false;
     await this.loop;
-    await this.producer.disconnect().catch(() => undefined);
+    await this.producer?.disconnect().catch(() => undefined);
   }
 
   private async run(): Promise<void> {
     const s = quoteSchema(this.store.schema);
-    let connected = false;
     let backoff = 100;
     while (this.running) {
       try {
-        if (!connected) {
-          const admin = this.kafka.admin();
-          await admin.connect();
-          try {
-            await ensureTopics(admin, [this.topic]);
-          } finally {
-            await admin.disconnect();
-          }
-          await this.producer.connect();
-          connected = true;
-        }
+        const producer = (this.producer ??= await connectProducer(this.kafka, [this.topic]));
         const sent = await this.dataSource.transaction(async (manager) => {
           const rows: Array<{ id: string; key: string; record: unknown }> = await manager.query(
             `SELECT id, key, record FROM ${s}.ocsf_outbox ORDER BY id LIMIT ${BATCH} FOR UPDATE SKIP LOCKED`,
           );
           if (!rows.length) return 0;
-          await this.producer.send({
+          await producer.send({
             topic: this.topic,
             acks: -1,
             messages: rows.map((r) => ({ key: r.key, value: JSON.stringify(r.record), headers: { 'ocsf-version': OCSF_VERSION } })),
