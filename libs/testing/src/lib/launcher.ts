@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createServer, type AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { expectEventually } from './eventually';
@@ -99,11 +100,50 @@ export async function launchApp(name: string, { port, env, readyTimeoutMs = 60_0
   };
 }
 
+/** Ports handed out by `freePort`, one file each, shared by every test process on the machine. */
+const PORT_CLAIMS = join(tmpdir(), 'warden-test-ports');
+/** A claim older than this is from a run that has ended (or a suite that no longer needs it). */
+const PORT_CLAIM_MS = 30 * 60_000;
+
 /**
- * A TCP port nothing listens on right now, chosen by the system. Fixed ranges are not safe: they
- * overlap the ephemeral ports that every client connection (Postgres, Kafka, Redis) takes.
+ * Claims `port` for this process (a file created only if absent, so that one process wins): false
+ * when another test process has it. Where claims cannot be written, the port is taken unclaimed.
  */
-export function freePort(): Promise<number> {
+export function claimPort(port: number): boolean {
+  const file = join(PORT_CLAIMS, String(port));
+  try {
+    mkdirSync(PORT_CLAIMS, { recursive: true });
+    writeFileSync(file, String(process.pid), { flag: 'wx' });
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') return true;
+  }
+  try {
+    if (Date.now() - statSync(file).mtimeMs < PORT_CLAIM_MS) return false;
+    writeFileSync(file, String(process.pid));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A TCP port nothing listens on right now, chosen by the system, and not handed to another test
+ * process (suites run side by side, each launching apps): between this answer and the app's
+ * `listen`, the system may give the same free port again, and an app that finds its port taken
+ * would have another one answer its readiness check. Fixed ranges are not safe: they overlap the
+ * ephemeral ports that every client connection (Postgres, Kafka, Redis) takes.
+ */
+export async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt += 1) {
+    const port = await systemPort();
+    if (claimPort(port)) return port;
+  }
+  return systemPort();
+}
+
+/** A TCP port nothing listens on right now, chosen by the system. */
+function systemPort(): Promise<number> {
   return new Promise((resolvePort, reject) => {
     const server = createServer();
     server.unref();
