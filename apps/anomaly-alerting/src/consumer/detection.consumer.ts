@@ -182,11 +182,13 @@ export class DetectionConsumer implements OnApplicationBootstrap, BeforeApplicat
    */
   private async prepareBatch(items: readonly BatchItem[]): Promise<PreparedBatch> {
     const started = performance.now();
-    const messages = authenticationMessages(items.map((item) => item.event));
-    const sent = messages.length ? (this.producer as Producer).send({ topic: this.ocsfTopic, acks: -1, messages }) : null;
     const settings = await this.settings.current();
     const signals = items.map((item) => signalOf(item.event, this.geo.locate));
-    const [findings] = await Promise.all([this.detectAll(signals, settings), sent]);
+    const messages = authenticationMessages(items.map((item) => item.event));
+    const [findings] = await Promise.all([
+      this.detectAll(signals, settings),
+      messages.length ? (this.producer as Producer).send({ topic: this.ocsfTopic, acks: -1, messages }) : null,
+    ]);
     const detections = new Map<BatchItem, Detection>(items.map((item, i) => [item, { signal: signals[i], findings: findings[i] }]));
     this.phase.observe({ phase: 'detect' }, (performance.now() - started) / 1000);
     return { settings, detections };
