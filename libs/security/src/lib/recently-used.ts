@@ -5,6 +5,8 @@
 export class RecentlyUsed<K, V> {
   /** Insertion-ordered: the first key is the least recently used. */
   private readonly entries = new Map<K, V>();
+  /** The most recently used key: reading it again leaves the order as it is (the common case of a hot key). */
+  private newest: K | undefined;
 
   constructor(private readonly maxEntries: number) {}
 
@@ -15,14 +17,18 @@ export class RecentlyUsed<K, V> {
   get(key: K): V | undefined {
     const value = this.entries.get(key);
     if (value === undefined) return undefined;
-    this.entries.delete(key);
-    this.entries.set(key, value);
+    if (key !== this.newest) {
+      this.entries.delete(key);
+      this.entries.set(key, value);
+      this.newest = key;
+    }
     return value;
   }
 
   set(key: K, value: V): void {
     this.entries.delete(key);
     this.entries.set(key, value);
+    this.newest = key;
     for (const oldest of this.entries.keys()) {
       if (this.entries.size <= this.maxEntries) break;
       this.entries.delete(oldest);
@@ -31,9 +37,11 @@ export class RecentlyUsed<K, V> {
 
   delete(key: K): void {
     this.entries.delete(key);
+    if (key === this.newest) this.newest = undefined;
   }
 
   clear(): void {
     this.entries.clear();
+    this.newest = undefined;
   }
 }
