@@ -99,6 +99,20 @@ describe('CustomerService.registerMany (bulk import) against Postgres', () => {
     expect(written[0].n).toBe(2);
   });
 
+  it('opens no transaction when the policy refuses every customer of the group', async () => {
+    const transaction = jest.spyOn(dataSource, 'transaction');
+    try {
+      const results = await customers.registerMany(
+        [body(13, { ownerId: 'someone-else' }), body(14, { ownerId: 'another' })].map((b, i) => ({ body: b, metadata: metadata(`batch-none:${i}`) })),
+        policy,
+      );
+      expect(results.map((r) => (r as { error: unknown }).error instanceof ForbiddenError)).toEqual([true, true]);
+      expect(transaction).not.toHaveBeenCalled();
+    } finally {
+      transaction.mockRestore();
+    }
+  });
+
   it('creates each key on first use when the keys of the group cannot be stored at once', async () => {
     const store = new PostgresDataKeyStore(dataSource, schema);
     store.putNewMany = async () => {

@@ -99,6 +99,7 @@ export class CustomerService {
     for (const c of checked) prepared.push('error' in c ? c : await this.protectRegistration(c).catch((error: unknown) => ({ error })));
     const ready = prepared.flatMap((registration, i) => ('error' in registration ? [] : [{ registration, metadata: items[i].metadata }]));
     const failed = new Map<PreparedRegistration, unknown>();
+    if (ready.length === 0) return prepared as Array<{ error: unknown }>;
     try {
       await this.dataSource.transaction(async (manager) => {
         await this.store.appendToStreams(
