@@ -265,6 +265,9 @@ export class CustomerImportService implements OnApplicationBootstrap, BeforeAppl
       const rows: Array<{ id: string }> = await this.dataSource.query(
         `SELECT id FROM ${this.s}.customer_imports WHERE status = 'running' ORDER BY created_at`,
       );
+      // Imports another instance finished since this one saw them interrupted.
+      const runningIds = new Set(rows.map((row) => row.id));
+      for (const id of this.interruptions.keys()) if (!runningIds.has(id)) this.interruptions.delete(id);
       for (const { id } of rows) {
         if (this.stopping) break;
         if (this.running.has(id)) continue;
