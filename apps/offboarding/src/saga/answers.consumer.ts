@@ -30,15 +30,14 @@ const rejected = commandRejectedV1;
 const compiled = userActivityCompiledV1;
 const caseIdOf = z.uuid();
 
-/** The event types `handle` acts on (the others of these topics are not the saga's business). */
-export const ANSWER_TYPES: ReadonlySet<string> = new Set([
-  'CustomersTransferProgressed',
-  'CustomersTransferred',
-  'ExportCancelled',
-  'CommandCompleted',
-  'CommandRejected',
-  'UserActivityCompiled',
-]);
+type Manager = HandlerContext['manager'];
+type AnswerType =
+  | 'CustomersTransferProgressed'
+  | 'CustomersTransferred'
+  | 'ExportCancelled'
+  | 'CommandCompleted'
+  | 'CommandRejected'
+  | 'UserActivityCompiled';
 
 /**
  * Answers to the saga's commands, each carrying the case id as correlation id:
@@ -78,7 +77,7 @@ export class AnswersConsumer implements OnApplicationBootstrap, OnApplicationShu
       handle: (event, context) => this.handle(event, context),
       // The answers' topics carry every event of those services (each customer registered or
       // handed over, say): only these types are read, the others cost no transaction.
-      handledTypes: ANSWER_TYPES,
+      handledTypes: this.answerTypes,
     });
   }
 
@@ -86,43 +85,45 @@ export class AnswersConsumer implements OnApplicationBootstrap, OnApplicationShu
     await this.consumer.stop();
   }
 
+  /**
+   * One handler per event type the saga acts on; its keys are the types the consumer reads (the
+   * others of these topics are not the saga's business and cost no transaction).
+   */
+  private readonly handlers: Record<AnswerType, (event: EventEnvelope, manager: Manager) => Promise<void>> = {
+    CustomersTransferProgressed: async (event, manager) => {
+      const data = progressed.parse(event.data);
+      const caseId = await this.caseOfTransfer(data.transferId, manager);
+      if (!caseId) return;
+      await this.saga.handle(caseId, { type: 'RecordHandoverProgress', data }, new Date(), manager, event.eventId);
+    },
+    CustomersTransferred: async (event, manager) => {
+      const data = transferred.parse(event.data);
+      const caseId = await this.caseOfTransfer(data.transferId, manager);
+      if (!caseId) return;
+      await this.saga.handle(caseId, { type: 'CompleteHandover', data }, new Date(), manager, event.eventId);
+    },
+    ExportCancelled: async (event, manager) => {
+      if (event.data.canceller !== 'offboarding') return;
+      await manager.query(
+        `UPDATE ${this.s}.offboarding_cases SET exports_cancelled = exports_cancelled + 1 WHERE case_id::text = $1 AND user_id = $2`,
+        [event.correlationId, event.data.requesterId],
+      );
+    },
+    CommandCompleted: (event, manager) => this.completed(event, manager),
+    CommandRejected: (event, manager) => this.rejected(event, manager),
+    UserActivityCompiled: (event, manager) => this.activityCompiled(event, manager),
+  };
+
+  /** The event types `handle` acts on. */
+  readonly answerTypes: ReadonlySet<string> = new Set(Object.keys(this.handlers));
+
   async handle(event: EventEnvelope, { manager }: HandlerContext): Promise<void> {
-    switch (event.type) {
-      case 'CustomersTransferProgressed': {
-        const data = progressed.parse(event.data);
-        const caseId = await this.caseOfTransfer(data.transferId, manager);
-        if (!caseId) return;
-        await this.saga.handle(caseId, { type: 'RecordHandoverProgress', data }, new Date(), manager, event.eventId);
-        return;
-      }
-      case 'CustomersTransferred': {
-        const data = transferred.parse(event.data);
-        const caseId = await this.caseOfTransfer(data.transferId, manager);
-        if (!caseId) return;
-        await this.saga.handle(caseId, { type: 'CompleteHandover', data }, new Date(), manager, event.eventId);
-        return;
-      }
-      case 'ExportCancelled': {
-        if (event.data.canceller !== 'offboarding') return;
-        await manager.query(
-          `UPDATE ${this.s}.offboarding_cases SET exports_cancelled = exports_cancelled + 1 WHERE case_id::text = $1 AND user_id = $2`,
-          [event.correlationId, event.data.requesterId],
-        );
-        return;
-      }
-      case 'CommandCompleted':
-        return this.completed(event, manager);
-      case 'CommandRejected':
-        return this.rejected(event, manager);
-      case 'UserActivityCompiled':
-        return this.activityCompiled(event, manager);
-      default:
-        return; // other events of these topics are not the saga's business
-    }
+    if (!Object.hasOwn(this.handlers, event.type)) return; // other events of these topics are not the saga's business
+    await this.handlers[event.type as AnswerType](event, manager);
   }
 
   /** The case a command answer belongs to (its correlation id), if it is one of ours. */
-  private async caseOf(event: EventEnvelope, manager: HandlerContext['manager']): Promise<OpenCase | null> {
+  private async caseOf(event: EventEnvelope, manager: Manager): Promise<OpenCase | null> {
     if (!caseIdOf.safeParse(event.correlationId).success) return null;
     const rows: unknown[] = await manager.query(`SELECT 1 FROM ${this.s}.offboarding_cases WHERE case_id = $1`, [event.correlationId]);
     if (rows.length === 0) return null;
@@ -130,7 +131,7 @@ export class AnswersConsumer implements OnApplicationBootstrap, OnApplicationShu
     return state.status === 'none' ? null : state;
   }
 
-  private async completed(event: EventEnvelope, manager: HandlerContext['manager']): Promise<void> {
+  private async completed(event: EventEnvelope, manager: Manager): Promise<void> {
     const data = completed.parse(event.data);
     if (data.command !== 'MarkUserDeparting' && data.command !== 'FreezeUserAccess' && data.command !== 'CancelUserExports') return;
     const state = await this.caseOf(event, manager);
@@ -154,7 +155,7 @@ export class AnswersConsumer implements OnApplicationBootstrap, OnApplicationShu
     );
   }
 
-  private async rejected(event: EventEnvelope, manager: HandlerContext['manager']): Promise<void> {
+  private async rejected(event: EventEnvelope, manager: Manager): Promise<void> {
     const data = rejected.parse(event.data);
     const step = STEP_OF_COMMAND[data.command as keyof typeof STEP_OF_COMMAND];
     if (!step) return;
@@ -168,7 +169,7 @@ export class AnswersConsumer implements OnApplicationBootstrap, OnApplicationShu
   }
 
   /** Builds the leaver report from audit's answer, stores it and records it, in the inbox transaction. */
-  private async activityCompiled(event: EventEnvelope, manager: HandlerContext['manager']): Promise<void> {
+  private async activityCompiled(event: EventEnvelope, manager: Manager): Promise<void> {
     const data = compiled.parse(event.data);
     const state = await this.caseOf(event, manager);
     if (!state || state.request.userId !== data.userId || nextAction(state) !== 'report') return;
@@ -191,7 +192,7 @@ export class AnswersConsumer implements OnApplicationBootstrap, OnApplicationShu
     await this.saga.handle(caseId, { type: 'RecordReport', data: { reportId, periodDays: data.days, summary: report.summary, link } }, now, manager, event.eventId);
   }
 
-  private async caseOfTransfer(transferId: string, manager: HandlerContext['manager']): Promise<string | null> {
+  private async caseOfTransfer(transferId: string, manager: Manager): Promise<string | null> {
     const rows: Array<{ case_id: string }> = await manager.query(
       `SELECT case_id FROM ${this.s}.offboarding_cases WHERE transfer_id = $1`,
       [transferId],
