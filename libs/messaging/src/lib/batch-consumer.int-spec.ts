@@ -122,7 +122,7 @@ describe('EventConsumer in batch mode', () => {
     topic: string,
     groupId: string,
     handleBatch: BatchHandler<unknown> = recordEffects,
-    extra: { maxBatchSize?: number; sessionTimeoutMs?: number; prepareBatch?: BatchPreparer<unknown> } = {},
+    extra: { maxBatchSize?: number; sessionTimeoutMs?: number; prepareBatch?: BatchPreparer<unknown>; afterCommit?: (prepared: unknown) => Promise<void> } = {},
   ): Promise<{ outcomes: ConsumerOutcome[]; batches: number[]; consumer: EventConsumer<unknown> }> {
     const outcomes: ConsumerOutcome[] = [];
     const batches: number[] = [];
@@ -324,12 +324,13 @@ describe('EventConsumer in batch mode', () => {
       expect([...outcomes].sort()).toEqual(['dead-lettered', 'duplicate', 'duplicate', 'handled', 'handled']);
     });
 
-    it('prepares again for every retry after a failed transaction, each time with the items retried', async () => {
+    it('prepares again for every retry after a failed transaction, each time with the items retried; afterCommit gets only what committed', async () => {
       const { topic, groupId } = await freshTopic();
       const events = Array.from({ length: 4 }, (_, i) => customerRegistered(named(i)));
       await produce(topic, events.map(asValue));
       const prepareCalls: string[][] = [];
       const handled: Array<{ names: string[]; prepared: unknown }> = [];
+      const released: Array<{ prepared: unknown; effects: number }> = [];
       let failures = 0;
       await consume(
         topic,
@@ -347,6 +348,8 @@ describe('EventConsumer in batch mode', () => {
             prepareCalls.push(items.map(nameOf));
             return { call: prepareCalls.length, names: items.map(nameOf) };
           },
+          // Called after the commit: the attempt's effects are visible by then.
+          afterCommit: async (prepared) => void released.push({ prepared, effects: (await effectsOf(topic)).length }),
         },
       );
 
@@ -360,6 +363,29 @@ describe('EventConsumer in batch mode', () => {
       ]);
       // The failed transaction left nothing behind: each effect once.
       expect((await effectsOf(topic)).map((r) => r.name)).toEqual(names);
+      expect(released).toEqual([
+        { prepared: { call: 2, names: names.slice(0, 2) }, effects: 2 },
+        { prepared: { call: 3, names: names.slice(2) }, effects: 4 },
+      ]);
+    });
+
+    it('commits the offset and keeps the effects when afterCommit fails', async () => {
+      const { topic, groupId } = await freshTopic();
+      const events = Array.from({ length: 3 }, (_, i) => customerRegistered(named(i)));
+      await produce(topic, events.map(asValue));
+      let calls = 0;
+      const { outcomes } = await consume(topic, groupId, recordEffects, {
+        prepareBatch: async (items) => items.length,
+        afterCommit: async () => {
+          calls += 1;
+          throw new Error('state store unavailable');
+        },
+      });
+
+      await expectEventually(async () => expect(await committedOffset(groupId, topic)).toBe('3'));
+      expect((await effectsOf(topic)).map((r) => r.name)).toEqual(events.map((e) => (e.data as CustomerRegisteredData).name));
+      expect(outcomes).toEqual(['handled', 'handled', 'handled']);
+      expect(calls).toBe(1);
     });
 
     it('counts a failing prepareBatch as a failed attempt: the message is dead-lettered, the others handled', async () => {

@@ -66,6 +66,12 @@ export type EventConsumerOptions<P = undefined> = EventConsumerCommonOptions &
         handle?: never;
         /** Runs before each batch transaction, outside it; see `BatchPreparer`. */
         prepareBatch?: BatchPreparer<P>;
+        /**
+         * Runs once the transaction of an attempt that `prepareBatch` prepared has committed, with
+         * what it prepared (to release what only an uncommitted retry needed). Its failure is
+         * logged and changes nothing: the batch is committed already.
+         */
+        afterCommit?: (prepared: P) => Promise<void>;
         /** Messages per transaction at most (a fetched batch is cut into chunks of this size); default 500. */
         maxBatchSize?: number;
       }
@@ -417,7 +423,7 @@ export class EventConsumer<P = undefined> {
       // Nothing left to prepare: the transaction only records the duplicates.
       if (pending.length) prepared = await prepare(pending, { attempt, heartbeat });
     }
-    return this.options.dataSource.transaction(async (manager) => {
+    const committed = await this.options.dataSource.transaction(async (manager) => {
       // A chunk is of one partition: its position is after its last message.
       const next = items.reduce((max, item) => (BigInt(item.offset) + 1n > max ? BigInt(item.offset) + 1n : max), 0n);
       const inserted: Array<{ event_id: string }> = await manager.query(
@@ -446,6 +452,13 @@ export class EventConsumer<P = undefined> {
       if (handled.length) await (this.options.handleBatch as BatchHandler<P>)(handled, { manager, attempt, heartbeat, prepared });
       return outcomes;
     });
+    const afterCommit = (this.options as { afterCommit?: (prepared: P) => Promise<void> }).afterCommit;
+    if (afterCommit && preparedItems?.size) {
+      await afterCommit(prepared).catch((error: unknown) =>
+        this.options.logger?.warn('after-commit hook failed (the batch is committed)', { groupId: this.options.groupId, error: describeError(error) }),
+      );
+    }
+    return committed;
   }
 
   /** The statement (for a `WITH`) that moves the group's position on a partition forward, never back. */
