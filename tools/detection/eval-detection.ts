@@ -18,7 +18,7 @@ type Alert = { rule: string; subject: string; firstAt: number; lastAt: number };
 async function main(): Promise<void> {
   const redis = new Redis(process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379');
   const prefix = `warden:aa-eval:${randomBytes(4).toString('hex')}:`;
-  const detector = new Detector(new DetectionStateStore(redis, { prefix, memoTtlSeconds: 3600 }));
+  const detector = new Detector(new DetectionStateStore(redis, { prefix, memoTtlSeconds: 3600, committedMemoTtlSeconds: 60 }));
   const scenario = generateScenario({ seed: Number(process.env['SEED'] ?? 7) });
   const findings: Finding[] = [];
   const started = Date.now();

@@ -1,6 +1,7 @@
 import { randomUUID, createHash } from 'node:crypto';
 import { AlertingHarness, TOPICS, type Alert } from './test/alerting-harness';
-import { expectEventually } from '@warden/testing';
+import { expectEventually, testEnv } from '@warden/testing';
+import Redis from 'ioredis';
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 
@@ -30,6 +31,17 @@ describe('anomaly-alerting: rules on the running service', () => {
       const [alert] = await h.eventuallyAlerts(`rule=brute-force&userId=${user}`, (a) => a.length === 1);
       expect(alert).toMatchObject({ severity: 'medium', status: 'open', count: 1 });
       expect(alert.evidence).toContain(tenth.eventId);
+      // Committed: the failures' memos are kept a minute (ANOMALY_ALERTING_COMMITTED_MEMO_TTL_SECONDS), not an hour.
+      const redis = new Redis(testEnv().redisUrl);
+      try {
+        await expectEventually(async () => {
+          const ttl = await redis.ttl(`${h.redisPrefix}{u:${user}}:memo:fail:${tenth.eventId}`);
+          expect(ttl).toBeGreaterThan(0);
+          expect(ttl).toBeLessThanOrEqual(60);
+        });
+      } finally {
+        redis.disconnect();
+      }
 
       await h.events.send(TOPICS.auth, [failed(user, '81.2.69.142'), failed(user, '81.2.69.142')]);
       const [updated] = await h.eventuallyAlerts(`rule=brute-force&userId=${user}`, (a) => a.length === 1 && a[0].count === 3);

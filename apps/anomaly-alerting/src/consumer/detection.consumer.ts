@@ -56,7 +56,7 @@ export const laneOf = (signal: Signal): string => {
 type Detection = { signal: Signal | null; findings: Finding[] };
 
 /** The settings detection used and its result per fresh item of the batch. */
-type PreparedBatch = { settings: RuleSettingsMap; detections: ReadonlyMap<BatchItem, Detection> };
+type PreparedBatch = { settings: RuleSettingsMap; detections: ReadonlyMap<BatchItem, Detection>; memoKeys: string[] };
 
 /** Every service's events topic but this one's, and the read events. */
 export const detectionTopics = (prefix: string): string[] => [
@@ -86,6 +86,7 @@ export class DetectionConsumer implements OnApplicationBootstrap, BeforeApplicat
   private stopping = false;
   private starting: Promise<void> | null = null;
   private readonly detector: Detector;
+  private readonly state: DetectionStateStore;
   private readonly s: string;
   /** Sends the logins' OCSF Authentication records (`ocsfTopic`); connected before the consumer starts. */
   private producer: Producer | null = null;
@@ -116,12 +117,12 @@ export class DetectionConsumer implements OnApplicationBootstrap, BeforeApplicat
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers: [metrics.registry],
     });
-    this.detector = new Detector(
-      new DetectionStateStore(redis, {
-        prefix: config.ANOMALY_ALERTING_REDIS_PREFIX,
-        memoTtlSeconds: config.ANOMALY_ALERTING_MEMO_TTL_SECONDS,
-      }),
-    );
+    this.state = new DetectionStateStore(redis, {
+      prefix: config.ANOMALY_ALERTING_REDIS_PREFIX,
+      memoTtlSeconds: config.ANOMALY_ALERTING_MEMO_TTL_SECONDS,
+      committedMemoTtlSeconds: config.ANOMALY_ALERTING_COMMITTED_MEMO_TTL_SECONDS,
+    });
+    this.detector = new Detector(this.state);
     this.newConsumer = () => new EventConsumer<PreparedBatch>({
       kafka,
       groupId: `${config.KAFKA_TOPIC_PREFIX}anomaly-alerting.detection`,
@@ -132,6 +133,14 @@ export class DetectionConsumer implements OnApplicationBootstrap, BeforeApplicat
       decode: { allowUnknownTypes: true },
       prepareBatch: (items) => this.prepareBatch(items),
       handleBatch: (items, context) => this.handleBatch(items, context),
+      // Committed events are skipped by the inbox from now on: their memos need not outlive the
+      // batch. Not awaited: the next batch does not wait on it, and a failure only leaves the
+      // memos their hour.
+      afterCommit: async (prepared) => {
+        this.state
+          .release(prepared.memoKeys)
+          .catch((error: Error) => this.logger.warn({ err: error.message }, 'could not shorten committed memos; they expire in their own time'));
+      },
       maxBatchSize: config.ANOMALY_ALERTING_BATCH_SIZE,
       partitionsConsumedConcurrently: config.ANOMALY_ALERTING_PARTITIONS_CONCURRENTLY,
       sessionTimeoutMs: config.ANOMALY_ALERTING_SESSION_TIMEOUT_MS,
@@ -191,7 +200,7 @@ export class DetectionConsumer implements OnApplicationBootstrap, BeforeApplicat
     ]);
     const detections = new Map<BatchItem, Detection>(items.map((item, i) => [item, { signal: signals[i], findings: findings[i] }]));
     this.phase.observe({ phase: 'detect' }, (performance.now() - started) / 1000);
-    return { settings, detections };
+    return { settings, detections, memoKeys: signals.flatMap((signal) => (signal ? this.state.memoKeys(signal) : [])) };
   }
 
   /** In the batch's transaction: evidence copies and alerts of what `prepareBatch` found. */

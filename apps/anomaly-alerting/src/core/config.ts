@@ -11,10 +11,16 @@ export const anomalyAlertingConfigSchema = baseConfigSchema.extend({
    * How long an event's detection memo is kept in Redis, so that a redelivery is not counted twice.
    * It only has to cover events detected but not yet committed (committed ones are skipped by the
    * inbox before detection): a retried batch, or an instance killed mid-batch whose partitions
-   * move after the session timeout. Each memo holds about 300 bytes to 1 KB, one per event: at
-   * 1,000 events/s an hour of memos is about 1–3.6 GB of Redis, a day 24 times that.
+   * move after the session timeout. Each memo holds about 300 bytes to 1 KB, one per event; once
+   * its batch commits, it is kept only `ANOMALY_ALERTING_COMMITTED_MEMO_TTL_SECONDS`.
    */
   ANOMALY_ALERTING_MEMO_TTL_SECONDS: z.coerce.number().int().min(60).default(3600),
+  /**
+   * How long a memo is kept after its event's batch has committed: it covers another instance that
+   * read the event as unprocessed just before that commit (a rebalance) and applies it now. At
+   * 1,000 events/s a minute of memos is about 20–60 MB of Redis.
+   */
+  ANOMALY_ALERTING_COMMITTED_MEMO_TTL_SECONDS: z.coerce.number().int().min(10).default(60),
   /** Events of one partition handled in one Postgres transaction at most (detection consumer batch mode). */
   ANOMALY_ALERTING_BATCH_SIZE: z.coerce.number().int().min(1).max(5000).default(500),
   /** Partitions one instance handles at once (each batch its own transaction). */

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { DAY_MS, settingsWith, T0 } from '../test/detection-fixtures';
 import { Detector } from './detector';
 import { DEFAULT_RULE_SETTINGS } from './rule-settings';
-import type { LoginFailedSignal, LoginSucceededSignal } from './signal.types';
+import type { LoginFailedSignal, LoginSucceededSignal, Signal } from './signal.types';
 import { DetectionStateStore } from './state/detection-state.store';
 
 /** The detector over a real Redis: two "instances" (clients) share one state; redeliveries count once. */
@@ -18,8 +18,8 @@ describe('Detector with Redis state', () => {
   beforeAll(() => {
     a = new Redis(testEnv().redisUrl);
     b = new Redis(testEnv().redisUrl);
-    detectorA = new Detector(new DetectionStateStore(a, { prefix, memoTtlSeconds: 600 }));
-    detectorB = new Detector(new DetectionStateStore(b, { prefix, memoTtlSeconds: 600 }));
+    detectorA = new Detector(new DetectionStateStore(a, { prefix, memoTtlSeconds: 600, committedMemoTtlSeconds: 60 }));
+    detectorB = new Detector(new DetectionStateStore(b, { prefix, memoTtlSeconds: 600, committedMemoTtlSeconds: 60 }));
   });
   afterAll(async () => {
     const keys = await a.keys(`${prefix}*`);
@@ -143,7 +143,7 @@ describe('Detector with Redis state', () => {
   });
 
   describe('the viewing baseline kept per day', () => {
-    const store = () => new DetectionStateStore(a, { prefix, memoTtlSeconds: 600 });
+    const store = () => new DetectionStateStore(a, { prefix, memoTtlSeconds: 600, committedMemoTtlSeconds: 60 });
     const accessed = (user: string, customers: number, at: number) =>
       store().customersAccessed({ kind: 'customers-accessed', eventId: randomUUID(), at, userId: user, customers, reveals: 0 }, DEFAULT_RULE_SETTINGS);
 
@@ -178,5 +178,46 @@ describe('Detector with Redis state', () => {
       expect(await accessed(user, 1, T0 + 2000)).toMatchObject({ baselinePeak: 140, baselineDays: 14 });
     });
   });
-});
+  describe('memos', () => {
+    const memoPrefix = `${uniqueName('aa-memo')}:`;
+    afterAll(async () => {
+      const keys = await a.keys(`${memoPrefix}*`);
+      if (keys.length) await a.del(...keys);
+    });
 
+    it('names every memo its scripts write, and a release keeps them only the committed TTL, still answering a redelivery', async () => {
+      const store = new DetectionStateStore(a, { prefix: memoPrefix, memoTtlSeconds: 600, committedMemoTtlSeconds: 30 });
+      const detector = new Detector(store);
+      const user = randomUUID();
+      const exportId = randomUUID();
+      const base = () => ({ eventId: randomUUID(), at: T0 });
+      const signals: Signal[] = [
+        { ...base(), kind: 'login-succeeded', userId: user, ip: '198.51.100.7', network: '198.51.100.0/24', deviceId: 'laptop', country: 'DE', location: null },
+        { ...base(), kind: 'login-failed', userId: user, userKey: user, network: '198.51.100.0/24' },
+        { ...base(), kind: 'login-failed', userId: null, userKey: 'name:abc', network: null },
+        { ...base(), kind: 'export-requested', userId: user, exportId, network: null, country: null },
+        { ...base(), kind: 'export-completed', userId: user, exportId, rowCount: 10, clearFields: [] },
+        { ...base(), kind: 'export-downloaded', userId: user, exportId, network: null, country: null },
+        { ...base(), kind: 'customers-accessed', userId: user, customers: 3, reveals: 0 },
+        { ...base(), kind: 'access-denied', userId: user },
+        { ...base(), kind: 'user-status', userId: user, departing: false },
+      ];
+      for (const signal of signals) await detector.detect(signal, DEFAULT_RULE_SETTINGS);
+      const named = signals.flatMap((signal) => store.memoKeys(signal));
+      expect(named).toHaveLength(7);
+      expect((await a.keys(`${memoPrefix}*memo*`)).sort()).toEqual([...named].sort());
+      for (const key of named) expect(await a.ttl(key)).toBeGreaterThan(500);
+
+      await store.release(named);
+      for (const key of named) {
+        const ttl = await a.ttl(key);
+        expect(ttl).toBeGreaterThan(0);
+        expect(ttl).toBeLessThanOrEqual(30);
+      }
+      // Within the committed TTL, a redelivered failure still counts once.
+      const again = await store.loginFailed(signals[1] as LoginFailedSignal, DEFAULT_RULE_SETTINGS);
+      expect(again.userFailures.count).toBe(1);
+      expect(again.spray?.count).toBe(1);
+    });
+  });
+});

@@ -7,7 +7,8 @@
  * transaction failed, or the instance died before committing its offset) gets the same answer
  * without counting the event twice, so the decision replays exactly.
  *
- * All keys of one script share a Redis Cluster hash tag (`{u:<userId>}` or `{n:<network>}`).
+ * All keys of one script share a Redis Cluster hash tag (`{u:<userId>}` or `{n:<network>}`),
+ * except `RELEASE_MEMOS_LUA`'s (see there).
  */
 
 const MEMO = `
@@ -234,3 +235,14 @@ return 1
 
 /** Access denied. KEYS: memo, denials. ARGV: eventId, at, windowMs, keepMs, memoTtl. */
 export const ACCESS_DENIED_LUA = LOGIN_FAILED_USER_LUA;
+
+/**
+ * Memos of committed events, shortened. KEYS: the memos (any number). ARGV: ttl seconds. One call
+ * per batch, not a command per memo. Its keys span hash tags, which a standalone Redis (what the
+ * service connects to) allows; a Redis Cluster client would have to split the call by slot.
+ */
+export const RELEASE_MEMOS_LUA = `
+local ttl = tonumber(ARGV[1])
+for i = 1, #KEYS do redis.call('EXPIRE', KEYS[i], ttl) end
+return #KEYS
+`;

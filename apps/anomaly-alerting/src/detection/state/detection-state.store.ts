@@ -16,6 +16,7 @@ import type {
   ExportRequestedSignal,
   LoginFailedSignal,
   LoginSucceededSignal,
+  Signal,
   UserStatusSignal,
 } from '../signal.types';
 import {
@@ -26,6 +27,7 @@ import {
   LOGIN_FAILED_USER_LUA,
   LOGIN_SUCCEEDED_LUA,
   MARK_ANOMALOUS_DAY_LUA,
+  RELEASE_MEMOS_LUA,
 } from './detection-state.lua';
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -44,6 +46,12 @@ export type DetectionStateOptions = {
   prefix: string;
   /** How long a processed event's memo is kept: redeliveries later than this count again. */
   memoTtlSeconds: number;
+  /**
+   * How long a memo is kept once its event's batch has committed (`release`): a committed event is
+   * skipped by the inbox, so the memo only covers another instance that read the event as not yet
+   * processed just before the commit and is applying it now (a rebalance).
+   */
+  committedMemoTtlSeconds: number;
 };
 
 type Scripted = Redis & Record<string, (...args: Array<string | number>) => Promise<string>>;
@@ -79,6 +87,7 @@ export class DetectionStateStore {
     define('aaCustomersAccessed', 8, CUSTOMERS_ACCESSED_LUA);
     define('aaAccessDenied', 2, ACCESS_DENIED_LUA);
     define('aaMarkAnomalousDay', 2, MARK_ANOMALOUS_DAY_LUA);
+    if (!('aaReleaseMemos' in this.redis)) this.redis.defineCommand('aaReleaseMemos', { lua: RELEASE_MEMOS_LUA }); // key count given per call
   }
 
   private user(userId: string, name: string): string {
@@ -87,6 +96,48 @@ export class DetectionStateStore {
 
   private memo(userId: string, kind: string, eventId: string): string {
     return this.user(userId, `memo:${kind}:${eventId}`);
+  }
+
+  private networkKey(network: string, name: string): string {
+    return `${this.options.prefix}{n:${network}}:${name}`;
+  }
+
+  /** The memo keys the signal's scripts write (none for signals applied without a memo). */
+  memoKeys(signal: Signal): string[] {
+    switch (signal.kind) {
+      case 'login-succeeded':
+        return [this.memo(signal.userId, 'login', signal.eventId)];
+      case 'login-failed':
+        return [
+          this.memo(signal.userKey, 'fail', signal.eventId),
+          ...(signal.network ? [this.networkKey(signal.network, `memo:fail:${signal.eventId}`)] : []),
+        ];
+      case 'export-completed':
+        return [this.memo(signal.userId, 'export', signal.eventId)];
+      case 'customers-accessed':
+        return [this.memo(signal.userId, 'access', signal.eventId)];
+      case 'access-denied':
+        return [this.memo(signal.userId, 'denied', signal.eventId)];
+      case 'export-requested':
+      case 'export-downloaded':
+      case 'user-status':
+        return [];
+      default: {
+        const unknown: never = signal;
+        throw new Error(`unknown signal ${(unknown as { kind: string }).kind}`);
+      }
+    }
+  }
+
+  /**
+   * Shortens the memos of committed events to `committedMemoTtlSeconds`, in one script call. Redis
+   * then holds memos for the batches in flight and the last minute, not for every event of the
+   * last `memoTtlSeconds`.
+   */
+  async release(memoKeys: readonly string[]): Promise<void> {
+    if (memoKeys.length === 0) return;
+    const ttl = Math.min(this.options.committedMemoTtlSeconds, this.options.memoTtlSeconds);
+    await this.redis.aaReleaseMemos(memoKeys.length, ...memoKeys, ttl);
   }
 
   async loginSucceeded(signal: LoginSucceededSignal, settings: RuleSettingsMap): Promise<LoginState> {
@@ -152,7 +203,8 @@ export class DetectionStateStore {
     );
     let spray: WindowCount | null = null;
     if (signal.network) {
-      const n = (name: string) => `${this.options.prefix}{n:${signal.network}}:${name}`;
+      const network = signal.network;
+      const n = (name: string) => this.networkKey(network, name);
       const netRaw = await this.redis.aaLoginFailedNetwork(
         n(`memo:fail:${signal.eventId}`),
         n('users'),
