@@ -133,11 +133,15 @@ describe('authorization (running app)', () => {
       expect(res.status).toBe(200);
       expect(res.body).toEqual({ accessToken: expect.any(String), refreshToken: expect.any(String), expiresIn: 900, tokenType: 'Bearer' });
       expect(Buffer.from(res.body.refreshToken, 'base64url')).toHaveLength(32);
+      // No browser or proxy keeps a copy of the tokens (RFC 6749 §5.1).
+      expect(res.headers.get('cache-control')).toBe('no-store');
     });
 
     it('serves the JWKS, against which the access token verifies with EdDSA and Warden claims', async () => {
       const jwks = await call('/.well-known/jwks.json');
       expect(jwks.status).toBe(200);
+      // Public keys may be kept a minute (the platform's no-store is replaced).
+      expect(jwks.headers.get('cache-control')).toBe('public, max-age=60');
       const keys = (jwks.body as JSONWebKeySet).keys;
       expect(keys[0]).toEqual({ kty: 'OKP', crv: 'Ed25519', x: expect.any(String), kid: expect.any(String), alg: 'EdDSA', use: 'sig' });
       expect(JSON.stringify(keys)).not.toMatch(/"d"/);
@@ -156,6 +160,7 @@ describe('authorization (running app)', () => {
         const res = await call('/v1/users', { token });
         expect(res.status).toBe(401);
         expect((res.body as ErrorBody).code).toBe(code);
+        expect(res.headers.get('cache-control')).toBe('no-store');
       };
 
       it('no token', () => expect401(undefined, 'UNAUTHENTICATED'));
@@ -213,8 +218,9 @@ describe('authorization (running app)', () => {
       await createUser();
       const first = await call('/v1/users?limit=1', { token: adminToken });
       expect(first.status).toBe(200);
-      // The platform hashes no ETag from answers (they depend on who asks).
+      // The platform hashes no ETag from answers (they depend on who asks), and no one keeps a copy.
       expect(first.headers.get('etag')).toBeNull();
+      expect(first.headers.get('cache-control')).toBe('no-store');
       const page1 = first.body as { items: Array<{ id: string }>; nextCursor: string };
       expect(page1.items).toHaveLength(1);
       const page2 = (await call(`/v1/users?limit=1&cursor=${page1.nextCursor}`, { token: adminToken })).body as { items: Array<{ id: string }> };

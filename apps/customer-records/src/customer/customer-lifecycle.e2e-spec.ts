@@ -31,6 +31,8 @@ describe('customer-records update and archive (running app)', () => {
       const res = await patch('owner', customer.id, { name: 'Lin Wei-Ming', mobile: '13900139000', tags: ['vip'], company: 'Harbour Trading' }, '"1"');
       expect(res.status).toBe(200);
       expect(res.headers.get('etag')).toBe('"2"');
+      // A customer's data is never kept by a browser or proxy.
+      expect(res.headers.get('cache-control')).toBe('no-store');
       expect(await res.json()).toMatchObject({ id: customer.id, name: 'Lin Wei-Ming', mobile: '13900139000', company: 'Harbour Trading', version: 2 });
       const [registered, updated] = await side.eventsOf(`customer-${customer.id}`);
       expect(updated.type).toBe('CustomerUpdated');

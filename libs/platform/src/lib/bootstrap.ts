@@ -3,6 +3,7 @@ import { type INestApplication, Logger as NestLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { NextFunction, Request, Response } from 'express';
 import { Logger } from 'nestjs-pino';
 import type { BaseConfig } from './config';
 
@@ -24,6 +25,13 @@ export async function createServiceApp(module: unknown, options: ServiceBootstra
   // No ETag hashed from every answer's body: answers depend on who asks, and hashing each one cost
   // about a tenth of a small request's time. A handler that versions its resource sets its own.
   app.set('etag', false);
+  // Answers carry customer data, tokens and who-may-do-what: no browser or proxy keeps a copy
+  // (RFC 9111 no-store; RFC 6749 asks it of token answers). A handler whose answer may be kept
+  // (the JWKS) sets its own Cache-Control, which replaces this one.
+  app.use((_req: Request, res: Response, next: NextFunction) => {
+    res.setHeader('Cache-Control', 'no-store');
+    next();
+  });
   app.enableShutdownHooks();
   const document = SwaggerModule.createDocument(
     app,
