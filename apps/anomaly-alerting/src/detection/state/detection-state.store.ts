@@ -102,7 +102,7 @@ export class DetectionStateStore {
     return `${this.options.prefix}{n:${network}}:${name}`;
   }
 
-  /** The memo keys the signal's scripts write (none for signals applied without a memo). */
+  /** The memo keys the signal's scripts write, in the order they are used (none for signals applied without a memo). */
   memoKeys(signal: Signal): string[] {
     switch (signal.kind) {
       case 'login-succeeded':
@@ -146,7 +146,7 @@ export class DetectionStateStore {
       ? JSON.stringify({ at: signal.at, location: signal.location, eventId: signal.eventId })
       : '';
     const raw = await this.redis.aaLoginSucceeded(
-      this.memo(signal.userId, 'login', signal.eventId),
+      this.memoKeys(signal)[0],
       u('meta'),
       u('devices'),
       u('countries'),
@@ -192,8 +192,9 @@ export class DetectionStateStore {
   }
 
   async loginFailed(signal: LoginFailedSignal, settings: RuleSettingsMap): Promise<FailureState> {
+    const [userMemo, networkMemo] = this.memoKeys(signal);
     const userRaw = await this.redis.aaLoginFailedUser(
-      this.memo(signal.userKey, 'fail', signal.eventId),
+      userMemo,
       this.user(signal.userKey, 'fails'),
       signal.eventId,
       signal.at,
@@ -206,7 +207,7 @@ export class DetectionStateStore {
       const network = signal.network;
       const n = (name: string) => this.networkKey(network, name);
       const netRaw = await this.redis.aaLoginFailedNetwork(
-        n(`memo:fail:${signal.eventId}`),
+        networkMemo as string,
         n('users'),
         n('events'),
         signal.eventId,
@@ -232,7 +233,7 @@ export class DetectionStateStore {
 
   async exportCompleted(signal: ExportCompletedSignal, settings: RuleSettingsMap): Promise<ExportCompletedState> {
     const raw = await this.redis.aaExportCompleted(
-      this.memo(signal.userId, 'export', signal.eventId),
+      this.memoKeys(signal)[0],
       this.user(signal.userId, 'exportrows'),
       this.user(signal.userId, 'departing'),
       signal.eventId,
@@ -260,7 +261,7 @@ export class DetectionStateStore {
     const u = (name: string) => this.user(signal.userId, name);
     const day = Math.floor(signal.at / DAY_MS);
     const raw = await this.redis.aaCustomersAccessed(
-      this.memo(signal.userId, 'access', signal.eventId),
+      this.memoKeys(signal)[0],
       u(`views:${day}`),
       u(`views:${day - 1}`),
       u('viewpeaks'),
@@ -311,7 +312,7 @@ export class DetectionStateStore {
 
   async accessDenied(signal: AccessDeniedSignal, settings: RuleSettingsMap): Promise<WindowCount> {
     const raw = await this.redis.aaAccessDenied(
-      this.memo(signal.userId, 'denied', signal.eventId),
+      this.memoKeys(signal)[0],
       this.user(signal.userId, 'denials'),
       signal.eventId,
       signal.at,
